@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The two programs attached to the raw syscall tracepoints. They do the
+ * least possible for the vast majority of syscalls ward does not watch: one
+ * tail call into a table indexed by syscall number; an empty slot falls
+ * through. Raw tracepoints need neither tracefs nor kprobes and exist on
+ * every kernel ward supports.
+ *
+ * Known gap: 32-bit (ia32) syscalls use another numbering and are not yet
+ * told apart (docs/events.md, "Limits").
+ */
+#include "ward.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define WARD_SYSCALL_SLOTS 512
+
+SEC("raw_tp/sys_enter")
+int ward_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	long id = ctx->args[1];
+	if (id < 0 || id >= WARD_SYSCALL_SLOTS)
+		return 0;
+	bpf_tail_call(ctx, &ward_sys_enter_progs, id);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int ward_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long id = BPF_CORE_READ(regs, orig_ax);
+	if (id < 0 || id >= WARD_SYSCALL_SLOTS)
+		return 0;
+	bpf_tail_call(ctx, &ward_sys_exit_progs, id);
+	return 0;
+}

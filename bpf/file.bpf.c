@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * FILE events from the syscall exit tracepoint (and close on entry).
+ *
+ * Each program handles one syscall and is tail-called by the dispatcher in
+ * dispatch.bpf.c through ward_sys_exit_progs[syscall nr]. Only successful
+ * calls are reported: a failed syscall did not access anything.
+ *
+ * Two routes to a path:
+ *  - fd route: the syscall leaves or uses an fd (open family, write family,
+ *    fchmod, ...). The struct file gives the exact canonical path.
+ *  - base route: the syscall names a path string (unlink, rename, chmod...).
+ *    Without kprobes or LSM hooks there is no dentry to walk, so ward sends
+ *    the canonical directory the string is relative to (dirfd, cwd or the
+ *    task's root, all from kernel objects) plus the string; user space joins
+ *    and resolves them (see src/path_resolve.c).
+ *
+ * On x86_64 the argument registers in pt_regs are unchanged at syscall exit
+ * (the syscall ABI preserves them), so one exit hook is enough.
+ */
+#include "ward.bpf.h"
+#include "path.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AT_REMOVEDIR_ 0x200
+#define AT_SYMLINK_NOFOLLOW_ 0x100
+#define AT_EMPTY_PATH_ 0x1000
+
+/* Per (process, open file): the first write was reported. Repeats only
+ * increment count until close, or until the file is renamed (its dentry's
+ * parent or name changes). LRU: a missed close never leaks. */
+struct modified_key {
+	__u64 file;
+	__u32 tgid;
+	__u32 _pad;
+};
+
+struct modified_val {
+	__u64 parent;
+	__u64 hash_len;
+	__u64 count;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct modified_key);
+	__type(value, struct modified_val);
+} ward_modified SEC(".maps") __weak;
+
+static __always_inline struct ward_rec_file *file_rec_begin(struct ward_scratch *s, __u16 access)
+{
+	struct ward_rec_file *r = (void *)s->rec;
+	ward_fill_common(&r->c, WARD_REC_FILE);
+	r->access_type = access;
+	r->path_kind = WARD_PATH_FD;
+	r->path2_kind = WARD_PATH_FD;
+	r->flags = 0;
+	r->rflags = 0;
+	r->open_flags = 0;
+	r->mode = 0;
+	r->dev = 0;
+	r->inode = 0;
+	r->count = 1;
+	r->syscall_nr = 0;
+	r->fd = -1;
+	r->path.off = r->path.len = 0;
+	r->req_path.off = r->req_path.len = 0;
+	r->path2.off = r->path2.len = 0;
+	r->req_path2.off = r->req_path2.len = 0;
+	return r;
+}
+
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+	return BPF_CORE_READ(regs, orig_ax);
+}
+
+/* A FILE record about an open struct file (exact canonical path). */
+/* BPF subprograms take at most five arguments: the details travel in one
+ * struct on the caller's stack. */
+struct fd_ev {
+	struct file *f;
+	const char *upath;
+	__u64 count;
+	__u32 rflags;
+	__s32 fd;
+	__u16 access;
+};
+
+static __noinline int emit_fd_ev(struct pt_regs *regs, struct fd_ev *ev)
+{
+	struct ward_scratch *s = ward_scratch();
+	char *pbuf = ward_pathbuf();
+	struct file *f = ev->f;
+	const char *upath = ev->upath;
+	if (!s || !pbuf || !f)
+		return 0;
+	struct ward_rec_file *r = file_rec_begin(s, ev->access);
+	int fd = ev->fd;
+	__u64 count = ev->count;
+	__u32 rflags = ev->rflags;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	r->inode = BPF_CORE_READ(inode, i_ino);
+	r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	r->mode = BPF_CORE_READ(inode, i_mode);
+	r->open_flags = BPF_CORE_READ(f, f_flags);
+	r->fd = fd;
+	r->count = count;
+	r->rflags = rflags;
+	r->syscall_nr = syscall_nr(regs);
+
+	struct path fpath;
+	bpf_core_read(&fpath, sizeof(fpath), &f->f_path);
+	bool deleted = false;
+	__u32 off = ward_put_path(s->rec, sizeof(*r), pbuf, &fpath, &r->path, &r->flags,
+				  WARD_PATH_TRUNCATED, &deleted);
+	if (deleted)
+		r->flags |= WARD_PATH_DELETED;
+	if (upath)
+		off = ward_put_user_str(s->rec, off, upath, &r->req_path, &r->flags,
+					WARD_REQ_TRUNCATED);
+	return ward_emit(r, off);
+}
+
+static __always_inline int emit_fd_event(struct pt_regs *regs, __u16 access, struct file *f,
+					 int fd, const char *upath, __u64 count, __u32 rflags)
+{
+	struct fd_ev ev = { .f = f, .upath = upath, .count = count, .rflags = rflags,
+			    .fd = fd, .access = access };
+	return emit_fd_ev(regs, &ev);
+}
+
+/* The struct path a path string of this task is relative to. */
+static __always_inline int base_of(int dfd, const char *upath, struct path *out)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	char first = 0;
+	bpf_probe_read_user(&first, 1, upath);
+	if (first == '/') {
+		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+		return bpf_core_read(out, sizeof(*out), &fs->root);
+	}
+	if (dfd == AT_FDCWD_) {
+		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+		return bpf_core_read(out, sizeof(*out), &fs->pwd);
+	}
+	struct file *f = ward_fd_file(task, dfd);
+	if (!f)
+		return -1;
+	return bpf_core_read(out, sizeof(*out), &f->f_path);
+}
+
+/* A FILE record about a path string: base directory + the string. For a
+ * move, the second pair is the new name. */
+struct path_ev {
+	const char *upath;
+	const char *upath2;
+	__u32 mode;
+	__u32 rflags;
+	__s32 dfd;
+	__s32 dfd2;
+	__u16 access;
+};
+
+static __noinline int emit_path_ev(struct pt_regs *regs, struct path_ev *ev)
+{
+	struct ward_scratch *s = ward_scratch();
+	char *pbuf = ward_pathbuf();
+	if (!s || !pbuf)
+		return 0;
+	__u16 access = ev->access;
+	int dfd = ev->dfd, dfd2 = ev->dfd2;
+	const char *upath = ev->upath, *upath2 = ev->upath2;
+	__u32 mode = ev->mode, rflags = ev->rflags;
+	struct ward_rec_file *r = file_rec_begin(s, access);
+	r->path_kind = WARD_PATH_BASE;
+	r->mode = mode;
+	r->rflags = rflags;
+	r->fd = dfd;
+	r->syscall_nr = syscall_nr(regs);
+
+	struct path base = {};
+	__u32 off = sizeof(*r);
+	if (base_of(dfd, upath, &base) == 0)
+		off = ward_put_path(s->rec, off, pbuf, &base, &r->path, &r->flags,
+				    WARD_PATH_TRUNCATED, NULL);
+	off = ward_put_user_str(s->rec, off, upath, &r->req_path, &r->flags, WARD_REQ_TRUNCATED);
+	if (upath2) {
+		r->path2_kind = WARD_PATH_BASE;
+		struct path base2 = {};
+		if (base_of(dfd2, upath2, &base2) == 0)
+			off = ward_put_path(s->rec, off, pbuf, &base2, &r->path2, &r->flags,
+					    WARD_PATH2_TRUNCATED, NULL);
+		off = ward_put_user_str(s->rec, off, upath2, &r->req_path2, &r->flags,
+					WARD_REQ2_TRUNCATED);
+	}
+	return ward_emit(r, off);
+}
+
+static __always_inline int emit_path_event(struct pt_regs *regs, __u16 access, int dfd,
+					   const char *upath, int dfd2, const char *upath2,
+					   __u32 mode, __u32 rflags)
+{
+	struct path_ev ev = { .upath = upath, .upath2 = upath2, .mode = mode, .rflags = rflags,
+			      .dfd = dfd, .dfd2 = dfd2, .access = access };
+	return emit_path_ev(regs, &ev);
+}
+
+/* ---- open family ---- */
+
+static __always_inline void mark_modified(struct file *f, __u32 tgid)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct modified_key key = { .file = (__u64)f, .tgid = tgid };
+	struct modified_val val = {
+		.parent = (__u64)BPF_CORE_READ(d, d_parent),
+		.hash_len = BPF_CORE_READ(d, d_name.hash_len),
+		.count = 1,
+	};
+	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY))
+		ward_count(WARD_CNT_STATE_MISS);
+}
+
+static __always_inline int on_open(struct pt_regs *regs, long ret, const char *upath)
+{
+	if (ret < 0)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (ward_task_filtered(tgid)) {
+		if (tgid != ward_self_tgid)
+			ward_count(WARD_CNT_FILTERED);
+		return 0;
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *f = ward_fd_file(task, ret);
+	if (!f)
+		return 0;
+	__u32 fmode = BPF_CORE_READ(f, f_mode);
+	bool created = fmode & FMODE_CREATED_;
+	__u16 access = created ? XDR_FILE_CREATE : XDR_FILE_OPEN;
+	if (ward_access_allowed(access))
+		emit_fd_event(regs, access, f, ret, upath, 1, created ? WARD_F_CREATED : 0);
+	else
+		ward_count(WARD_CNT_FILTERED);
+
+	/* Truncating an existing file is its first modification. */
+	__u32 fflags = BPF_CORE_READ(f, f_flags);
+	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
+	if (!created && (fflags & O_TRUNC_) && (fflags & O_ACCMODE_) &&
+	    (imode & S_IFMT_) == S_IFREG_) {
+		if (ward_access_allowed(XDR_FILE_MODIFY))
+			emit_fd_event(regs, XDR_FILE_MODIFY, f, ret, upath, 1, 0);
+		mark_modified(f, tgid);
+	}
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_open, struct pt_regs *regs, long ret)
+{
+	return on_open(regs, ret, (const char *)WARD_ARG1(regs));
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_creat, struct pt_regs *regs, long ret)
+{
+	return on_open(regs, ret, (const char *)WARD_ARG1(regs));
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_openat, struct pt_regs *regs, long ret)
+{
+	return on_open(regs, ret, (const char *)WARD_ARG2(regs));
+}
+
+/* openat2 has the same path argument; flags live in struct open_how. */
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_openat2, struct pt_regs *regs, long ret)
+{
+	return on_open(regs, ret, (const char *)WARD_ARG2(regs));
+}
+
+/* ---- modification through an fd ---- */
+
+static __always_inline int on_modify_fd(struct pt_regs *regs, int fd)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (ward_task_filtered(tgid))
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *f = ward_fd_file(task, fd);
+	if (!f)
+		return 0;
+	/* Pipes, sockets and terminals are not files in this sense. */
+	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((imode & S_IFMT_) != S_IFREG_)
+		return 0;
+
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct modified_key key = { .file = (__u64)f, .tgid = tgid };
+	__u64 parent = (__u64)BPF_CORE_READ(d, d_parent);
+	__u64 hash_len = BPF_CORE_READ(d, d_name.hash_len);
+	struct modified_val *v = bpf_map_lookup_elem(&ward_modified, &key);
+	if (v && v->parent == parent && v->hash_len == hash_len) {
+		__sync_fetch_and_add(&v->count, 1);
+		ward_count(WARD_CNT_DEDUP);
+		return 0;
+	}
+	struct modified_val val = { .parent = parent, .hash_len = hash_len, .count = 1 };
+	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY))
+		ward_count(WARD_CNT_STATE_MISS);
+	if (ward_access_allowed(XDR_FILE_MODIFY))
+		return emit_fd_event(regs, XDR_FILE_MODIFY, f, fd, NULL, 1, 0);
+	ward_count(WARD_CNT_FILTERED);
+	return 0;
+}
+
+#define MODIFY_FD_PROG(name, fdarg, ok)                                  \
+	SEC("raw_tp/sys_exit")                                           \
+	int BPF_PROG(name, struct pt_regs *regs, long ret)               \
+	{                                                                \
+		if (!(ok))                                               \
+			return 0;                                        \
+		return on_modify_fd(regs, (int)fdarg(regs));             \
+	}
+
+MODIFY_FD_PROG(ward_x_write, WARD_ARG1, ret > 0)
+MODIFY_FD_PROG(ward_x_pwrite64, WARD_ARG1, ret > 0)
+MODIFY_FD_PROG(ward_x_writev, WARD_ARG1, ret > 0)
+MODIFY_FD_PROG(ward_x_pwritev, WARD_ARG1, ret > 0)
+MODIFY_FD_PROG(ward_x_pwritev2, WARD_ARG1, ret > 0)
+MODIFY_FD_PROG(ward_x_ftruncate, WARD_ARG1, ret == 0)
+MODIFY_FD_PROG(ward_x_fallocate, WARD_ARG1, ret == 0)
+MODIFY_FD_PROG(ward_x_sendfile, WARD_ARG1, ret > 0)
+MODIFY_FD_PROG(ward_x_copy_file_range, WARD_ARG3, ret > 0)
+MODIFY_FD_PROG(ward_x_splice, WARD_ARG3, ret > 0)
+
+/* ---- close: on entry, while the fd still names the file ---- */
+
+static __always_inline int on_close_fd(struct pt_regs *regs, int fd)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *f = ward_fd_file(task, fd);
+	if (!f)
+		return 0;
+	struct modified_key key = { .file = (__u64)f, .tgid = tgid };
+	struct modified_val *v = bpf_map_lookup_elem(&ward_modified, &key);
+	if (!v)
+		return 0;
+	__u64 count = v->count;
+	bpf_map_delete_elem(&ward_modified, &key);
+	if (!ward_access_allowed(XDR_FILE_CLOSE))
+		return 0;
+	/* close(2) releases the fd even when it returns an error. */
+	return emit_fd_event(regs, XDR_FILE_CLOSE, f, fd, NULL, count, 0);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(ward_e_close, struct pt_regs *regs, long id)
+{
+	return on_close_fd(regs, (int)WARD_ARG1(regs));
+}
+
+/* dup2/dup3 onto an open fd close it implicitly. */
+SEC("raw_tp/sys_enter")
+int BPF_PROG(ward_e_dup2, struct pt_regs *regs, long id)
+{
+	int oldfd = WARD_ARG1(regs), newfd = WARD_ARG2(regs);
+	if (oldfd == newfd)
+		return 0;
+	return on_close_fd(regs, newfd);
+}
+
+/* ---- path route ---- */
+
+static __always_inline bool skip_access(__u16 access, long ret)
+{
+	return ret < 0 || ward_skip(access);
+}
+
+#define PATH_PROG(name, access, dfd, path, mode, rflags)                             \
+	SEC("raw_tp/sys_exit")                                                        \
+	int BPF_PROG(name, struct pt_regs *regs, long ret)                            \
+	{                                                                             \
+		if (skip_access(access, ret))                                         \
+			return 0;                                                     \
+		return emit_path_event(regs, access, dfd, (const char *)(path), 0, NULL, \
+				       mode, rflags);                                 \
+	}
+
+#define CWD AT_FDCWD_
+#define A1 WARD_ARG1(regs)
+#define A2 WARD_ARG2(regs)
+#define A3 WARD_ARG3(regs)
+#define A4 WARD_ARG4(regs)
+#define A5 WARD_ARG5(regs)
+
+PATH_PROG(ward_x_unlink, XDR_FILE_DELETE, CWD, A1, 0, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_unlinkat, XDR_FILE_DELETE, (int)A1, A2, 0,
+	  WARD_F_NOFOLLOW | ((A3 & AT_REMOVEDIR_) ? WARD_F_DIR : 0))
+PATH_PROG(ward_x_rmdir, XDR_FILE_DELETE, CWD, A1, 0, WARD_F_NOFOLLOW | WARD_F_DIR)
+PATH_PROG(ward_x_mkdir, XDR_FILE_CREATE, CWD, A1, S_IFDIR_ | (A2 & 07777),
+	  WARD_F_NOFOLLOW | WARD_F_DIR)
+PATH_PROG(ward_x_mkdirat, XDR_FILE_CREATE, (int)A1, A2, S_IFDIR_ | (A3 & 07777),
+	  WARD_F_NOFOLLOW | WARD_F_DIR)
+PATH_PROG(ward_x_mknod, XDR_FILE_CREATE, CWD, A1, A2, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_mknodat, XDR_FILE_CREATE, (int)A1, A2, A3, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_symlink, XDR_FILE_CREATE, CWD, A2, 0120000, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_symlinkat, XDR_FILE_CREATE, (int)A2, A3, 0120000, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_link, XDR_FILE_CREATE, CWD, A2, 0, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_linkat, XDR_FILE_CREATE, (int)A3, A4, 0, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_chmod, XDR_FILE_SET_SECURITY, CWD, A1, A2 & 07777, 0)
+PATH_PROG(ward_x_fchmodat, XDR_FILE_SET_SECURITY, (int)A1, A2, A3 & 07777, 0)
+PATH_PROG(ward_x_fchmodat2, XDR_FILE_SET_SECURITY, (int)A1, A2, A3 & 07777,
+	  (A4 & AT_SYMLINK_NOFOLLOW_) ? WARD_F_NOFOLLOW : 0)
+PATH_PROG(ward_x_chown, XDR_FILE_SET_SECURITY, CWD, A1, 0, 0)
+PATH_PROG(ward_x_lchown, XDR_FILE_SET_SECURITY, CWD, A1, 0, WARD_F_NOFOLLOW)
+PATH_PROG(ward_x_truncate, XDR_FILE_MODIFY, CWD, A1, 0, 0)
+PATH_PROG(ward_x_utime, XDR_FILE_MODIFY_TIMESTAMP, CWD, A1, 0, 0)
+PATH_PROG(ward_x_utimes, XDR_FILE_MODIFY_TIMESTAMP, CWD, A1, 0, 0)
+PATH_PROG(ward_x_futimesat, XDR_FILE_MODIFY_TIMESTAMP, (int)A1, A2, 0, 0)
+
+/* rename family: both names, each relative to its own directory. */
+#define RENAME_PROG(name, od, op, nd, np)                                           \
+	SEC("raw_tp/sys_exit")                                                       \
+	int BPF_PROG(name, struct pt_regs *regs, long ret)                           \
+	{                                                                            \
+		if (skip_access(XDR_FILE_MOVE, ret))                                 \
+			return 0;                                                    \
+		return emit_path_event(regs, XDR_FILE_MOVE, od, (const char *)(op), nd, \
+				       (const char *)(np), 0, WARD_F_NOFOLLOW);      \
+	}
+
+RENAME_PROG(ward_x_rename, CWD, A1, CWD, A2)
+RENAME_PROG(ward_x_renameat, (int)A1, A2, (int)A3, A4)
+RENAME_PROG(ward_x_renameat2, (int)A1, A2, (int)A3, A4)
+
+/* Syscalls that take an fd, or a dirfd with an empty path / NULL path. */
+static __always_inline int fd_or_path(struct pt_regs *regs, long ret, __u16 access, int dfd,
+				      const char *upath, int flags, __u32 mode)
+{
+	if (skip_access(access, ret))
+		return 0;
+	char first = 0;
+	if (upath)
+		bpf_probe_read_user(&first, 1, upath);
+	if (!upath || (!first && (flags & AT_EMPTY_PATH_))) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		return emit_fd_event(regs, access, ward_fd_file(task, dfd), dfd, NULL, 1, 0);
+	}
+	return emit_path_event(regs, access, dfd, upath, 0, NULL, mode,
+			       (flags & AT_SYMLINK_NOFOLLOW_) ? WARD_F_NOFOLLOW : 0);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_utimensat, struct pt_regs *regs, long ret)
+{
+	return fd_or_path(regs, ret, XDR_FILE_MODIFY_TIMESTAMP, (int)A1, (const char *)A2,
+			  (int)A4, 0);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_fchownat, struct pt_regs *regs, long ret)
+{
+	return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, (int)A1, (const char *)A2, (int)A5,
+			  0);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_fchmod, struct pt_regs *regs, long ret)
+{
+	return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, (int)A1, NULL, 0, A2 & 07777);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ward_x_fchown, struct pt_regs *regs, long ret)
+{
+	return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, (int)A1, NULL, 0, 0);
+}
+
+/* xattrs: only the security.* namespace (capabilities, SELinux/SMACK/IMA
+ * labels) is a security change. */
+static __always_inline bool is_security_xattr(const char *uname)
+{
+	char buf[9] = {};
+	if (bpf_probe_read_user(buf, sizeof(buf), uname) < 0)
+		return false;
+	return buf[0] == 's' && buf[1] == 'e' && buf[2] == 'c' && buf[3] == 'u' &&
+	       buf[4] == 'r' && buf[5] == 'i' && buf[6] == 't' && buf[7] == 'y' && buf[8] == '.';
+}
+
+#define XATTR_PROG(name, is_fd, nofollow)                                            \
+	SEC("raw_tp/sys_exit")                                                        \
+	int BPF_PROG(name, struct pt_regs *regs, long ret)                            \
+	{                                                                             \
+		if (ret < 0 || !is_security_xattr((const char *)A2))                  \
+			return 0;                                                     \
+		if (is_fd)                                                            \
+			return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, (int)A1,  \
+					  NULL, 0, 0);                                \
+		return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, AT_FDCWD_,        \
+				  (const char *)A1,                                   \
+				  (nofollow) ? AT_SYMLINK_NOFOLLOW_ : 0, 0);          \
+	}
+
+XATTR_PROG(ward_x_setxattr, 0, 0)
+XATTR_PROG(ward_x_lsetxattr, 0, 1)
+XATTR_PROG(ward_x_fsetxattr, 1, 0)
+XATTR_PROG(ward_x_removexattr, 0, 0)
+XATTR_PROG(ward_x_lremovexattr, 0, 1)
+XATTR_PROG(ward_x_fremovexattr, 1, 0)

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Canonical paths from the kernel's own objects: walk dentry->d_parent up to
+ * the root of the mount, then cross to the parent mount at its mountpoint,
+ * until the root mount of the namespace. This is what d_path() does; the
+ * bpf_d_path() helper itself is only allowed in fentry/LSM programs, which
+ * locked-down kernels refuse, so ward walks by hand.
+ *
+ * The walk ignores chroot (task->fs->root): a chrooted process's files show
+ * their real location in the mount namespace, which is what an investigator
+ * needs. Files in another mount namespace show the path inside it.
+ */
+#ifndef WARD_PATH_BPF_H
+#define WARD_PATH_BPF_H
+
+#include "ward.bpf.h"
+
+struct ward_path_out {
+	__u32 start; /* the path is buf[start .. WARD_PATH_MAX - 1) */
+	__u32 len;
+	bool truncated;
+	bool deleted;
+};
+
+/*
+ * Builds the path backwards in buf[0 .. WARD_PATH_MAX). Returns 0, or -1 if
+ * nothing could be read. Noinline: one verified copy per program instead of
+ * one per call site.
+ */
+/* One component of the walk; returns 1 when the walk is over. */
+static __always_inline long ward_path_step(struct ward_pathbuf *pb)
+{
+	char *buf = pb->path;
+	struct dentry *d = (struct dentry *)pb->dentry;
+	struct vfsmount *vm = (struct vfsmount *)pb->vfsmnt;
+	struct mount *m = (struct mount *)pb->mnt;
+	struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (d == mnt_root || d == parent) {
+		struct mount *mnt_parent = BPF_CORE_READ(m, mnt_parent);
+		if (d != mnt_root || m == mnt_parent) {
+			/* The root of the namespace, or of a detached tree
+			 * (pipes, memfd, sockets): done. */
+			pb->done = 1;
+			return 1;
+		}
+		pb->dentry = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		pb->mnt = (__u64)mnt_parent;
+		pb->vfsmnt = (__u64)&mnt_parent->mnt;
+		return 0;
+	}
+
+	struct qstr name;
+	bpf_core_read(&name, sizeof(name), &d->d_name);
+	__u32 len = name.len & WARD_PATH_MASK;
+	__u64 pos = pb->pos;
+	if (len + 1 > pos)
+		return 1; /* out of room: truncated */
+	pos -= len;
+	bpf_probe_read_kernel(buf + (pos & WARD_PATH_MASK), len, name.name);
+	pos -= 1;
+	buf[pos & WARD_PATH_MASK] = '/';
+	pb->pos = pos;
+	pb->dentry = (__u64)parent;
+	return 0;
+}
+
+/* bpf_loop() wants its context on the stack: a pointer to the map value. */
+struct ward_path_loop_ctx {
+	struct ward_pathbuf *pb;
+};
+
+static long ward_path_loop_cb(__u32 index, void *ctx)
+{
+	struct ward_path_loop_ctx *c = ctx;
+	return ward_path_step(c->pb);
+}
+
+/*
+ * Builds the path backwards in buf[0 .. WARD_PATH_MAX). Returns 0, or -1 if
+ * nothing could be read. Noinline: one verified copy per program instead of
+ * one per call site.
+ */
+static __noinline int ward_path_walk(struct dentry *dentry, struct vfsmount *vfsmnt, char *buf,
+				     struct ward_path_out *out)
+{
+	struct ward_pathbuf *pb = ward_pathbuf_of(buf);
+
+	if (!dentry || !vfsmnt)
+		return -1;
+	pb->pos = WARD_PATH_MAX - 1; /* buf[pos] is the terminating NUL */
+	pb->dentry = (__u64)dentry;
+	pb->vfsmnt = (__u64)vfsmnt;
+	pb->mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
+	pb->done = 0;
+	buf[WARD_PATH_MAX - 1] = 0;
+	out->deleted = BPF_CORE_READ(dentry, d_hash.pprev) == NULL &&
+		       BPF_CORE_READ(dentry, d_parent) != dentry;
+
+	if (ward_use_bpf_loop) {
+		struct ward_path_loop_ctx c = { .pb = pb };
+		bpf_loop(WARD_PATH_COMPONENTS, ward_path_loop_cb, &c, 0);
+	} else {
+		for (int i = 0; i < WARD_PATH_COMPONENTS; i++)
+			if (ward_path_step(pb))
+				break;
+	}
+
+	__u64 pos = pb->pos;
+	if (pos == WARD_PATH_MAX - 1) {
+		/* The root itself */
+		pos -= 1;
+		buf[pos & WARD_PATH_MASK] = '/';
+	}
+	out->start = pos & WARD_PATH_MASK;
+	out->len = (WARD_PATH_MAX - 1 - pos) & WARD_PATH_MASK;
+	out->truncated = !pb->done;
+	return 0;
+}
+
+static __always_inline int ward_path_of(const struct path *p, char *buf, struct ward_path_out *out)
+{
+	struct dentry *d = BPF_CORE_READ(p, dentry);
+	struct vfsmount *m = BPF_CORE_READ(p, mnt);
+	return ward_path_walk(d, m, buf, out);
+}
+
+/* Walk and append to the record tail; sets *flags on truncation. */
+static __always_inline __u32 ward_put_path(char *rec, __u32 off, char *buf, const struct path *p,
+					   struct ward_str *s, __u32 *flags, __u32 trunc_flag,
+					   bool *deleted)
+{
+	struct ward_path_out out = {};
+	if (ward_path_of(p, buf, &out) < 0) {
+		ward_count(WARD_CNT_PATH_FAIL);
+		s->off = off & WARD_TAIL_MASK;
+		s->len = 0;
+		rec[off & WARD_TAIL_MASK] = 0;
+		return off + 1;
+	}
+	if (out.truncated)
+		*flags |= trunc_flag;
+	if (deleted)
+		*deleted = out.deleted;
+	return ward_put_bytes(rec, off, buf + (out.start & WARD_PATH_MASK), out.len, s);
+}
+
+#endif /* WARD_PATH_BPF_H */

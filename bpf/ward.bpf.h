@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by every BPF file: configuration, maps, and the helpers that fill
+ * the common part of a record and emit it. Maps and globals are __weak so
+ * that each .bpf.c can include this header and `bpftool gen object` links
+ * them into one object with one copy of each.
+ */
+#ifndef WARD_BPF_H
+#define WARD_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "ward/abi.h"
+
+/* Size of the per-CPU scratch a record is built in. Tail offsets are masked
+ * with WARD_TAIL_MASK and strings are at most WARD_PATH_MAX long, so every
+ * write stays inside the buffer in the verifier's eyes. */
+#define WARD_SCRATCH 32768
+#define WARD_TAIL_MASK (16384 - 1)
+#define WARD_PATHBUF (2 * WARD_PATH_MAX)
+#define WARD_PATH_MASK (WARD_PATH_MAX - 1)
+
+#define AT_FDCWD_ -100
+#define S_IFMT_ 00170000
+#define S_IFREG_ 0100000
+#define S_IFDIR_ 0040000
+#define O_TRUNC_ 00001000
+#define O_ACCMODE_ 00000003
+/* FMODE_CREATED: set in f_mode by the open that created the file (kernel
+ * commit 73a09dd94377, v4.19); same bit through 6.18. */
+#define FMODE_CREATED_ 0x100000
+
+/* ---- configuration, set by user space before load ---- */
+__weak const volatile __u32 ward_self_tgid = 0;
+__weak const volatile __u32 ward_abi_version = WARD_ABI_VERSION;
+/* Force a consumer wake-up once the ring holds this many bytes; below it,
+ * records are written without a wake-up and the consumer drains on a timer
+ * (batched wake-ups are most of the cost saving). 0 = wake on every record. */
+__weak const volatile __u64 ward_wakeup_bytes = 0;
+/* bpf_loop() (5.17+) lets the verifier check the path walk's body once;
+ * older kernels get the same walk as a bounded loop. Set by the loader after
+ * probing the helper. */
+__weak const volatile bool ward_use_bpf_loop = false;
+
+/* ---- maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by user space before load */
+} ward_events SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ward_percpu);
+} ward_counters SEC(".maps") __weak;
+
+/* Per-CPU values are limited to 32 KiB, so the record and the path under
+ * construction live in two maps. */
+struct ward_scratch {
+	char rec[WARD_SCRATCH];
+};
+
+struct ward_pathbuf {
+	char path[WARD_PATHBUF];
+	/* The path walk's cursor lives here, not in registers: values loaded
+	 * from a map are unknown to the verifier, so every iteration of the
+	 * walk looks alike and is verified once instead of 160 times. */
+	__u64 pos;
+	__u64 dentry;
+	__u64 vfsmnt;
+	__u64 mnt;
+	__u64 done; /* the walk reached a root */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ward_scratch);
+} ward_scratch_map SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ward_pathbuf);
+} ward_pathbuf_map SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ward_filter_cfg);
+} ward_filter SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} ward_filter_pids SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[WARD_COMM_LEN]);
+	__type(value, __u8);
+} ward_filter_comms SEC(".maps") __weak;
+
+/* Tail-call tables indexed by syscall number, filled by the loader. An empty
+ * slot is a syscall ward does not watch: the tail call falls through. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u32);
+} ward_sys_exit_progs SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u32);
+} ward_sys_enter_progs SEC(".maps") __weak;
+
+static __always_inline struct ward_percpu *ward_pcpu(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&ward_counters, &zero);
+}
+
+static __always_inline void ward_count(int idx)
+{
+	struct ward_percpu *p = ward_pcpu();
+	if (p && idx >= 0 && idx < WARD_CNT_MAX)
+		p->cnt[idx]++;
+}
+
+static __always_inline struct ward_scratch *ward_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&ward_scratch_map, &zero);
+}
+
+static __always_inline char *ward_pathbuf(void)
+{
+	__u32 zero = 0;
+	struct ward_pathbuf *pb = bpf_map_lookup_elem(&ward_pathbuf_map, &zero);
+	return pb ? pb->path : NULL;
+}
+
+static __always_inline struct ward_pathbuf *ward_pathbuf_of(char *path)
+{
+	return (struct ward_pathbuf *)path;
+}
+
+/* ---- filters ---- */
+
+/* True when records of the current task must not leave the kernel: ward's
+ * own activity, always; the user's --pid/--comm filters when set. */
+static __always_inline bool ward_task_filtered(__u32 tgid)
+{
+	if (tgid == ward_self_tgid)
+		return true;
+	__u32 zero = 0;
+	struct ward_filter_cfg *cfg = bpf_map_lookup_elem(&ward_filter, &zero);
+	if (!cfg || !cfg->flags)
+		return false;
+	if ((cfg->flags & WARD_FILTER_PID) && !bpf_map_lookup_elem(&ward_filter_pids, &tgid))
+		return true;
+	if (cfg->flags & WARD_FILTER_COMM) {
+		char comm[WARD_COMM_LEN] = {};
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&ward_filter_comms, comm))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool ward_access_allowed(unsigned int access_type)
+{
+	__u32 zero = 0;
+	struct ward_filter_cfg *cfg = bpf_map_lookup_elem(&ward_filter, &zero);
+	if (!cfg)
+		return true;
+	int bit = ward_access_bit(access_type);
+	__u64 word = cfg->access_mask[(bit >> 6) & 1];
+	return (word >> (bit & 63)) & 1;
+}
+
+/* Everything a syscall handler checks before doing any work. */
+static __always_inline bool ward_skip(unsigned int access_type)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (ward_task_filtered(tgid) || !ward_access_allowed(access_type)) {
+		if (tgid != ward_self_tgid)
+			ward_count(WARD_CNT_FILTERED);
+		return true;
+	}
+	return false;
+}
+
+/* ---- filling and emitting ---- */
+
+static __always_inline void ward_fill_task(struct ward_task *t, struct task_struct *task)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	t->tgid = pid_tgid >> 32;
+	t->tid = (__u32)pid_tgid;
+	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	t->uid = BPF_CORE_READ(cred, uid.val);
+	t->euid = BPF_CORE_READ(cred, euid.val);
+	t->gid = BPF_CORE_READ(cred, gid.val);
+	if (bpf_core_field_exists(task->start_boottime))
+		t->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+	else
+		t->start_boottime = BPF_CORE_READ(task, group_leader, start_time);
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+}
+
+static __always_inline void ward_fill_common(struct ward_rec_common *c, __u16 type)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	c->hdr.type = type;
+	c->hdr.flags = 0;
+	c->hdr.ts_boot_ns = bpf_ktime_get_boot_ns();
+	c->hdr.cpu = bpf_get_smp_processor_id();
+	ward_fill_task(&c->task, task);
+}
+
+/* Write a finished record to the ring. Every record takes a per-CPU sequence
+ * number first, so a record lost here leaves a gap user space can see. */
+static __always_inline int ward_emit(void *rec, __u32 size)
+{
+	struct ward_percpu *p = ward_pcpu();
+	struct ward_hdr *hdr = rec;
+	if (!p)
+		return 0;
+	hdr->seq = p->seq++;
+	hdr->size = size;
+	__u64 flags = 0;
+	if (ward_wakeup_bytes) {
+		__u64 avail = bpf_ringbuf_query(&ward_events, BPF_RB_AVAIL_DATA);
+		flags = avail >= ward_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	}
+	if (size > WARD_SCRATCH)
+		return 0;
+	if (bpf_ringbuf_output(&ward_events, rec, size, flags))
+		p->cnt[WARD_CNT_LOST]++;
+	else
+		p->cnt[WARD_CNT_SENT]++;
+	return 0;
+}
+
+/* Append a kernel string from the path scratch to the record tail. */
+static __always_inline __u32 ward_put_bytes(char *rec, __u32 off, const char *src, __u32 len,
+					   struct ward_str *s)
+{
+	off &= WARD_TAIL_MASK;
+	len &= WARD_PATH_MASK;
+	bpf_probe_read_kernel(rec + off, len, src);
+	rec[(off + len) & (WARD_SCRATCH - 1)] = 0;
+	s->off = off;
+	s->len = len;
+	return off + len + 1;
+}
+
+/* Append a user string (the caller's own argument) to the record tail. */
+static __always_inline __u32 ward_put_user_str(char *rec, __u32 off, const char *uptr,
+					      struct ward_str *s, __u32 *flags, __u32 trunc_flag)
+{
+	off &= WARD_TAIL_MASK;
+	long n = bpf_probe_read_user_str(rec + off, WARD_REQ_PATH_MAX, uptr);
+	if (n <= 0) {
+		rec[off] = 0;
+		n = 1;
+	}
+	if (n == WARD_REQ_PATH_MAX)
+		*flags |= trunc_flag;
+	s->off = off;
+	s->len = n - 1;
+	return off + n;
+}
+
+/* ---- syscall arguments (x86_64 syscall ABI; arm64 would read regs[]) ---- */
+#define WARD_ARG1(regs) BPF_CORE_READ(regs, di)
+#define WARD_ARG2(regs) BPF_CORE_READ(regs, si)
+#define WARD_ARG3(regs) BPF_CORE_READ(regs, dx)
+#define WARD_ARG4(regs) BPF_CORE_READ(regs, r10)
+#define WARD_ARG5(regs) BPF_CORE_READ(regs, r8)
+
+/* The struct file behind fd in the current task, or NULL. */
+static __always_inline struct file *ward_fd_file(struct task_struct *task, int fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	struct file **arr = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+#endif /* WARD_BPF_H */

@@ -1,0 +1,7 @@
+/* The subcommands: one file each, listed in src/main.c's table. */
+#ifndef WARD_CMDS_H
+#define WARD_CMDS_H
+
+int ward_cmd_watch(int argc, char **argv);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * `ward watch`: the sensor in the foreground. Loads the BPF programs, prints
+ * a live table (or JSON Lines with --json) until SIGINT/SIGTERM, then drains
+ * what was captured and prints how many events were captured and dropped.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmds.h"
+#include "decode.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "lib/timefmt.h"
+#include "output.h"
+#include "proc_cache.h"
+#include "sensor.h"
+#include "stats.h"
+#include "ward/abi.h"
+#include "xdr_names.h"
+
+#define DEFAULT_RING (8ULL << 20)
+#define DEFAULT_FLUSH_MS 100
+#define DEFAULT_STATS_S 5
+#define PROC_GRACE_NS (5ULL * 1000000000ULL)
+
+static const char usage_text[] =
+	"usage: ward watch [--json] [--pid PID]... [--comm NAME]... [--type TYPE]...\n"
+	"                  [--ring-size BYTES] [--flush-ms MS] [--stats-interval SECONDS]\n"
+	"                  [--strict] [--verbose]\n"
+	"\n"
+	"Watch process and file activity on this host, live, until Ctrl-C.\n"
+	"\n"
+	"  -j, --json               JSON Lines on stdout (the contract in docs/output.md)\n"
+	"  -p, --pid PID            only this process (thread group id); repeatable\n"
+	"  -c, --comm NAME          only processes with this command name; repeatable\n"
+	"  -t, --type TYPE          only this event type (FILE, PROCESS) or access type\n"
+	"                           (FILE_OPEN, PROCESS_EXECUTE, ...); repeatable\n"
+	"      --ring-size BYTES    kernel ring buffer size, a power of two (K/M/G\n"
+	"                           suffixes; default 8M)\n"
+	"      --flush-ms MS        longest time an event waits in the ring before it\n"
+	"                           is read (default 100; a fuller ring wakes ward sooner)\n"
+	"      --stats-interval S   seconds between stats records in --json (default 5;\n"
+	"                           0 = only at exit)\n"
+	"      --strict             exit if any hook or program fails to load\n"
+	"  -v, --verbose            print libbpf and verifier messages\n"
+	"  -h, --help               this help\n"
+	"\n"
+	"Filters run in the kernel. ward never reports its own activity.\n"
+	"At start ward prints each hook and its status on stderr, then 'ward: ready'.\n"
+	"On exit it prints how many events it captured and how many were dropped.\n"
+	"\n"
+	"Exit codes: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
+	"3 not permitted (not root), 4 kernel unsupported (no BTF, lockdown), 5 --strict failure.\n"
+	"\n"
+	"EXAMPLES\n"
+	"  ward watch                          live table of every event\n"
+	"  ward watch --json > events.jsonl    JSON Lines for machines\n"
+	"  ward watch --type FILE_OPEN --comm cat\n"
+	"  ward watch --pid 1234 --type PROCESS\n";
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct watch {
+	bool json;
+	uint64_t stats_interval_ns;
+	struct ward_decoder *dec;
+	struct ward_proc_cache *cache;
+	struct ward_sensor *sensor;
+	struct ward_buf out;
+	struct ward_stats interval;
+	uint64_t events_total;
+	uint64_t boot_to_unix;
+	int write_error;
+};
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct watch *w = ctx;
+	struct ward_event ev;
+	if (ward_decode(w->dec, data, size, &ev) != 1)
+		return 0;
+	w->events_total++;
+	ward_stats_add(&w->interval, ev.access_type);
+	if (w->json)
+		ward_json_event(&w->out, &ev);
+	else
+		ward_table_event(&w->out, &ev);
+	return 0;
+}
+
+static int flush_out(struct watch *w)
+{
+	size_t off = 0;
+	while (off < w->out.len) {
+		ssize_t n = write(STDOUT_FILENO, w->out.data + off, w->out.len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (!w->write_error)
+				ward_log(WARD_LOG_ERROR, "writing events to stdout: %s", strerror(errno));
+			w->write_error = errno;
+			break;
+		}
+		off += n;
+	}
+	ward_buf_reset(&w->out);
+	return w->write_error ? -w->write_error : 0;
+}
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void emit_stats(struct watch *w, double interval_s, bool final)
+{
+	uint64_t c[WARD_CNT_MAX] = { 0 };
+	ward_sensor_counters(w->sensor, c);
+	const struct ward_decode_stats *ds = ward_decoder_stats(w->dec);
+	struct ward_stats_record r = {
+		.time_ns = ward_time_realtime_ns(),
+		.interval_s = interval_s,
+		.stats = &w->interval,
+		.dropped = c[WARD_CNT_LOST],
+		.sent = c[WARD_CNT_SENT],
+		.deduplicated = c[WARD_CNT_DEDUP],
+		.filtered = c[WARD_CNT_FILTERED],
+		.malformed = ds->malformed,
+		.seq_lost = ds->seq_lost,
+		.path_failures = c[WARD_CNT_PATH_FAIL],
+		.state_misses = c[WARD_CNT_STATE_MISS],
+		.final = final,
+	};
+	ward_json_stats(&w->out, &r);
+	ward_stats_reset(&w->interval);
+}
+
+static uint64_t boot_salt(void)
+{
+	char id[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (f) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = 0;
+		fclose(f);
+	}
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static void print_hooks(struct watch *w)
+{
+	const struct ward_hook_report *hooks;
+	size_t n = ward_sensor_hooks(w->sensor, &hooks);
+	size_t attached = 0, problems = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ward_hook_report *h = &hooks[i];
+		if (h->status == WARD_HOOK_ATTACHED) {
+			attached++;
+			ward_log(WARD_LOG_INFO, "hook %-20s attached    (%s)", h->name, h->covers);
+		} else {
+			problems++;
+			ward_log(WARD_LOG_WARN, "hook %s (%s) %s: %s; not covered: %s", h->name, h->prog,
+				 h->status == WARD_HOOK_UNAVAILABLE ? "unavailable" : "failed",
+				 h->reason, h->covers ? h->covers : "see above");
+		}
+	}
+	if (w->json) {
+		ward_json_hooks(&w->out, ward_time_realtime_ns(), hooks, n);
+		flush_out(w);
+	}
+	ward_log(WARD_LOG_INFO, "ready: %zu hooks attached, %zu problems", attached, problems);
+}
+
+static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor_opts *o,
+		      uint32_t *pids, char (*comms)[WARD_COMM_LEN], uint32_t *flush_ms)
+{
+	enum { OPT_RING = 256, OPT_FLUSH, OPT_STATS, OPT_STRICT };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "type", required_argument, NULL, 't' },
+		{ "ring-size", required_argument, NULL, OPT_RING },
+		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
+		{ "stats-interval", required_argument, NULL, OPT_STATS },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool typed = false;
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jp:c:t:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			w->json = true;
+			break;
+		case 'p':
+			if (ward_parse_u64(optarg, &v) || v == 0 || v > 0x3fffffff) {
+				ward_log(WARD_LOG_ERROR, "--pid: '%s' is not a process id", optarg);
+				return -EINVAL;
+			}
+			if (o->npids >= WARD_MAX_FILTER_PIDS) {
+				ward_log(WARD_LOG_ERROR, "--pid: at most %d", WARD_MAX_FILTER_PIDS);
+				return -EINVAL;
+			}
+			pids[o->npids++] = v;
+			break;
+		case 'c':
+			if (strlen(optarg) >= WARD_COMM_LEN || !optarg[0]) {
+				ward_log(WARD_LOG_ERROR, "--comm: '%s' must be 1 to 15 characters "
+							 "(the kernel's command name)", optarg);
+				return -EINVAL;
+			}
+			if (o->ncomms >= WARD_MAX_FILTER_COMMS) {
+				ward_log(WARD_LOG_ERROR, "--comm: at most %d", WARD_MAX_FILTER_COMMS);
+				return -EINVAL;
+			}
+			memset(comms[o->ncomms], 0, WARD_COMM_LEN);
+			memcpy(comms[o->ncomms++], optarg, strlen(optarg));
+			break;
+		case 't': {
+			unsigned int value;
+			int is_event;
+			if (ward_type_parse(optarg, &value, &is_event)) {
+				ward_log(WARD_LOG_ERROR, "--type: unknown type '%s' (e.g. FILE, "
+							 "FILE_OPEN, PROCESS_EXECUTE)", optarg);
+				return -EINVAL;
+			}
+			if (!typed) {
+				o->access_mask[0] = o->access_mask[1] = 0;
+				typed = true;
+			}
+			unsigned int a;
+			for (unsigned int i = 0; (a = ward_access_type_at(i)); i++) {
+				if (is_event ? ward_event_type_of(a) == value : a == value) {
+					int bit = ward_access_bit(a);
+					o->access_mask[bit >> 6] |= 1ULL << (bit & 63);
+				}
+			}
+			break;
+		}
+		case OPT_RING:
+			if (ward_parse_size(optarg, &v) || v < 4096 || (v & (v - 1)) ||
+			    v > (1ULL << 30)) {
+				ward_log(WARD_LOG_ERROR, "--ring-size: '%s' must be a power of two "
+							 "from 4K to 1G", optarg);
+				return -EINVAL;
+			}
+			o->ring_bytes = v;
+			break;
+		case OPT_FLUSH:
+			if (ward_parse_u64(optarg, &v) || v < 1 || v > 10000) {
+				ward_log(WARD_LOG_ERROR, "--flush-ms: '%s' must be 1 to 10000", optarg);
+				return -EINVAL;
+			}
+			*flush_ms = v;
+			break;
+		case OPT_STATS:
+			if (ward_parse_u64(optarg, &v) || v > 86400) {
+				ward_log(WARD_LOG_ERROR, "--stats-interval: '%s' must be 0 to 86400",
+					 optarg);
+				return -EINVAL;
+			}
+			w->stats_interval_ns = v * 1000000000ULL;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
+		case 'v':
+			ward_log_set_level(WARD_LOG_DEBUG);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 1;
+		default:
+			fputs("Try 'ward watch --help'.\n", stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		ward_log(WARD_LOG_ERROR, "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ward_cmd_watch(int argc, char **argv)
+{
+	static uint32_t pids[WARD_MAX_FILTER_PIDS];
+	static char comms[WARD_MAX_FILTER_COMMS][WARD_COMM_LEN];
+	struct watch w = { .stats_interval_ns = DEFAULT_STATS_S * 1000000000ULL };
+	struct ward_sensor_opts o = {
+		.ring_bytes = DEFAULT_RING,
+		.pids = pids,
+		.comms = comms,
+		.access_mask = { ~0ULL, ~0ULL },
+	};
+	uint32_t flush_ms = DEFAULT_FLUSH_MS;
+	int ret = parse_args(argc, argv, &w, &o, pids, comms, &flush_ms);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	/* Wake the consumer early once a quarter of the ring is used. */
+	o.wakeup_bytes = o.ring_bytes / 4;
+	ward_buf_init(&w.out);
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int exit_code = 1;
+	enum ward_open_error err;
+	w.boot_to_unix = ward_time_boot_to_unix_offset();
+	w.cache = ward_proc_cache_new(boot_salt(), PROC_GRACE_NS);
+	if (!w.cache) {
+		ward_log(WARD_LOG_ERROR, "out of memory");
+		goto out;
+	}
+	w.dec = ward_decoder_new(w.cache, w.boot_to_unix, "/proc");
+	if (!w.dec) {
+		ward_log(WARD_LOG_ERROR, "out of memory");
+		goto out;
+	}
+	w.sensor = ward_sensor_open(&o, &err);
+	if (!w.sensor) {
+		exit_code = err ? (int)err : 1;
+		goto out;
+	}
+	/* After attaching, so no process falls between the scan and the hooks. */
+	int n = ward_proc_cache_scan(w.cache, "/proc");
+	if (n < 0)
+		ward_log(WARD_LOG_WARN, "cannot read /proc (%s): processes started before ward "
+					"will be learned from their events", strerror(-n));
+	print_hooks(&w);
+	if (!w.json) {
+		ward_table_header(&w.out);
+		flush_out(&w);
+	}
+
+	uint64_t interval_start = boot_ns(), last_expire = interval_start;
+	exit_code = 0;
+	while (!stop_signal) {
+		int rc = ward_sensor_poll(w.sensor, flush_ms, on_record, &w);
+		if (rc < 0 && rc != -EINTR) {
+			ward_log(WARD_LOG_ERROR, "reading the ring buffer: %s", strerror(-rc));
+			exit_code = 1;
+			break;
+		}
+		uint64_t now = boot_ns();
+		if (w.json && w.stats_interval_ns && now - interval_start >= w.stats_interval_ns) {
+			emit_stats(&w, (now - interval_start) / 1e9, false);
+			interval_start = now;
+		}
+		if (now - last_expire >= 1000000000ULL) {
+			ward_proc_cache_expire(w.cache, now);
+			last_expire = now;
+		}
+		if (flush_out(&w) < 0) {
+			exit_code = 1;
+			break;
+		}
+	}
+
+	/* Drain what the kernel already wrote, then report. */
+	while (ward_sensor_poll(w.sensor, 0, on_record, &w) > 0)
+		;
+	uint64_t c[WARD_CNT_MAX] = { 0 };
+	ward_sensor_counters(w.sensor, c);
+	if (w.json)
+		emit_stats(&w, (boot_ns() - interval_start) / 1e9, true);
+	flush_out(&w);
+	const struct ward_decode_stats *ds = ward_decoder_stats(w.dec);
+	ward_log(WARD_LOG_INFO, "%llu events captured, %llu dropped (ring buffer full), "
+				"%llu repeats folded, %llu malformed",
+		 (unsigned long long)w.events_total, (unsigned long long)c[WARD_CNT_LOST],
+		 (unsigned long long)c[WARD_CNT_DEDUP], (unsigned long long)ds->malformed);
+out:
+	ward_sensor_free(w.sensor);
+	ward_decoder_free(w.dec);
+	ward_proc_cache_free(w.cache);
+	ward_buf_free(&w.out);
+	return exit_code;
+}

@@ -1,0 +1,391 @@
+#include "decode.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path_resolve.h"
+#include "ward/abi.h"
+
+struct ward_decoder {
+	struct ward_proc_cache *cache;
+	uint64_t boot_to_unix_ns;
+	const char *procfs_root;
+	struct ward_decode_stats stats;
+	uint64_t out_seq;
+	uint64_t next_cpu_seq[WARD_MAX_CPUS];
+	/* What a process was before its exec: moved out of the cache so the
+	 * event can still show it, freed at the next exec. */
+	char *prev_exe, *prev_cmdline;
+	size_t prev_exe_len, prev_cmdline_len;
+	char prev_comm[16];
+	char comm[17];
+	char path[PATH_MAX];
+	char new_path[PATH_MAX];
+};
+
+struct ward_decoder *ward_decoder_new(struct ward_proc_cache *cache, uint64_t boot_to_unix_ns,
+				      const char *procfs_root)
+{
+	struct ward_decoder *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->cache = cache;
+	d->boot_to_unix_ns = boot_to_unix_ns;
+	d->procfs_root = procfs_root;
+	return d;
+}
+
+void ward_decoder_free(struct ward_decoder *d)
+{
+	if (!d)
+		return;
+	free(d->prev_exe);
+	free(d->prev_cmdline);
+	free(d);
+}
+
+const struct ward_decode_stats *ward_decoder_stats(const struct ward_decoder *d)
+{
+	return &d->stats;
+}
+
+uint64_t ward_decoder_next_seq(const struct ward_decoder *d)
+{
+	return d->out_seq;
+}
+
+/* A string of the tail: inside the record, after the fixed part, NUL at its
+ * end. An absent string (off 0) is fine; a bad one makes the record bad. */
+static int tail_str(const uint8_t *rec, size_t size, size_t fixed, struct ward_str s,
+		    struct ward_str_ref *out)
+{
+	if (s.off == 0) {
+		out->s = NULL;
+		out->len = 0;
+		return 0;
+	}
+	if (s.off < fixed || (size_t)s.off + s.len >= size || rec[s.off + s.len] != 0)
+		return -EBADMSG;
+	out->s = (const char *)rec + s.off;
+	out->len = s.len;
+	return 0;
+}
+
+static void ref_set(struct ward_str_ref *r, const char *s, size_t len)
+{
+	r->s = s;
+	r->len = s ? len : 0;
+}
+
+/* Per-CPU sequence numbers: a jump forward is records lost in the kernel. */
+static void track_seq(struct ward_decoder *d, const struct ward_hdr *h)
+{
+	if (h->cpu >= WARD_MAX_CPUS)
+		return;
+	uint64_t *next = &d->next_cpu_seq[h->cpu];
+	if (h->seq > *next) {
+		uint64_t gap = h->seq - *next;
+		d->stats.seq_lost += gap;
+		d->out_seq += gap; /* the gap shows in the output stream too */
+	} else if (h->seq < *next) {
+		d->stats.reordered++;
+		return;
+	}
+	*next = h->seq + 1;
+}
+
+/* The cache entry of the acting task; loaded from /proc once if ward has not
+ * seen the process yet (it started before ward, or its fork was lost). */
+static struct ward_proc *acting_proc(struct ward_decoder *d, const struct ward_task *t)
+{
+	struct ward_proc *p = ward_proc_get(d->cache, t->tgid);
+	uint64_t tick_same = p && ward_proc_hash_id(d->cache, t->tgid, t->start_boottime) ==
+				       p->hash_id;
+	if (!tick_same) {
+		p = NULL;
+		if (ward_proc_load(d->cache, d->procfs_root, t->tgid, &p) == 0) {
+			d->stats.cache_loads++;
+			if (p->hash_id != ward_proc_hash_id(d->cache, t->tgid, t->start_boottime))
+				p = NULL; /* /proc shows a newer process with this pid */
+		}
+		if (!p) {
+			bool created;
+			p = ward_proc_upsert(d->cache, t->tgid, t->start_boottime, &created);
+			if (!p)
+				return NULL;
+		}
+	}
+	p->ppid = t->ppid;
+	p->uid = t->uid;
+	p->euid = t->euid;
+	p->gid = t->gid;
+	return p;
+}
+
+static void fill_process(struct ward_decoder *d, struct ward_event *ev, const struct ward_task *t,
+			 const struct ward_proc *p, const char *comm)
+{
+	struct ward_process_info *pi = &ev->process;
+	pi->pid = t->tgid;
+	pi->tid = t->tid;
+	pi->ppid = t->ppid;
+	pi->uid = t->uid;
+	pi->euid = t->euid;
+	pi->gid = t->gid;
+	pi->comm = comm;
+	pi->start_time_ns = t->start_boottime + d->boot_to_unix_ns;
+	pi->hash_id = p ? p->hash_id : ward_proc_hash_id(d->cache, t->tgid, t->start_boottime);
+	if (p) {
+		ref_set(&pi->exe, p->exe, p->exe_len);
+		ref_set(&pi->cmdline, p->cmdline, p->cmdline_len);
+		ref_set(&pi->cwd, p->cwd, p->cwd_len);
+	}
+}
+
+static void begin_event(struct ward_decoder *d, struct ward_event *ev, const struct ward_hdr *h,
+			uint16_t event_type, uint16_t access_type)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->time_ns = h->ts_boot_ns + d->boot_to_unix_ns;
+	ev->event_type = event_type;
+	ev->access_type = access_type;
+	ev->count = 1;
+}
+
+static int finish(struct ward_decoder *d, const struct ward_hdr *h, struct ward_event *ev)
+{
+	if (h->flags & WARD_HDR_CACHE_ONLY) {
+		d->stats.cache_only++;
+		return 0;
+	}
+	ev->seq = d->out_seq++;
+	return 1;
+}
+
+/* The comm strings of the task in the record are not NUL-terminated when
+ * 16 bytes long; keep a terminated copy per call. */
+static const char *comm_of(const struct ward_task *t, char buf[17])
+{
+	memcpy(buf, t->comm, 16);
+	buf[16] = 0;
+	return buf;
+}
+
+static int decode_fork(struct ward_decoder *d, const uint8_t *rec, size_t size,
+		       struct ward_event *ev)
+{
+	const struct ward_rec_fork *r = (const void *)rec;
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	struct ward_proc *parent = acting_proc(d, &r->c.task);
+	bool created;
+	struct ward_proc *child =
+		ward_proc_upsert(d->cache, r->child_tgid, r->child_start_boottime, &created);
+	if (child && parent) {
+		ward_proc_inherit(child, parent);
+		child->ppid = r->c.task.tgid;
+		memcpy(child->comm, r->c.task.comm, 16);
+	}
+	begin_event(d, ev, &r->c.hdr, XDR_EVENT_PROCESS, XDR_PROCESS_CREATE);
+	fill_process(d, ev, &r->c.task, parent, comm_of(&r->c.task, d->comm));
+	ev->target.pid = r->child_tgid;
+	ev->target.hash_id = child ? child->hash_id
+				   : ward_proc_hash_id(d->cache, r->child_tgid,
+						       r->child_start_boottime);
+	if (child) {
+		ref_set(&ev->target.exe, child->exe, child->exe_len);
+		ref_set(&ev->target.cmdline, child->cmdline, child->cmdline_len);
+	}
+	return finish(d, &r->c.hdr, ev);
+}
+
+static int decode_exec(struct ward_decoder *d, const uint8_t *rec, size_t size,
+		       struct ward_event *ev)
+{
+	const struct ward_rec_exec *r = (const void *)rec;
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	struct ward_str_ref exe, filename, args;
+	if (tail_str(rec, size, sizeof(*r), r->exe, &exe) ||
+	    tail_str(rec, size, sizeof(*r), r->filename, &filename) ||
+	    tail_str(rec, size, sizeof(*r), r->args, &args))
+		return -EBADMSG;
+
+	struct ward_proc *p = acting_proc(d, &r->c.task);
+	begin_event(d, ev, &r->c.hdr, XDR_EVENT_PROCESS, XDR_PROCESS_EXECUTE);
+
+	/* The subject is the process as it was before the exec. */
+	free(d->prev_exe);
+	free(d->prev_cmdline);
+	d->prev_exe = d->prev_cmdline = NULL;
+	d->prev_exe_len = d->prev_cmdline_len = 0;
+	memset(d->prev_comm, 0, sizeof(d->prev_comm));
+	if (p) {
+		d->prev_exe = p->exe;
+		d->prev_exe_len = p->exe_len;
+		d->prev_cmdline = p->cmdline;
+		d->prev_cmdline_len = p->cmdline_len;
+		memcpy(d->prev_comm, p->comm, sizeof(d->prev_comm));
+		d->prev_comm[15] = 0;
+		p->exe = p->cmdline = NULL;
+		p->exe_len = p->cmdline_len = 0;
+	}
+	fill_process(d, ev, &r->c.task, p, d->prev_comm);
+	ref_set(&ev->process.exe, d->prev_exe, d->prev_exe_len);
+	ref_set(&ev->process.cmdline, d->prev_cmdline, d->prev_cmdline_len);
+
+	/* Then the cache takes the new image. */
+	if (p) {
+		ward_proc_set_str(&p->exe, &p->exe_len, exe.s ? exe.s : "", exe.len);
+		ward_proc_set_argv(p, args.s ? args.s : "", args.len);
+		memcpy(p->comm, r->c.task.comm, 16);
+		p->comm[15] = 0;
+	}
+	ev->target.pid = r->c.task.tgid;
+	ev->target.hash_id = ev->process.hash_id;
+	ev->target.exe = exe;
+	ev->target.exe_truncated = r->flags & WARD_PATH_TRUNCATED;
+	ev->target.exe_deleted = r->flags & WARD_PATH_DELETED;
+	ev->target.argv = args.s;
+	ev->target.argv_len = args.len;
+	ev->target.argv_truncated = r->flags & WARD_ARGS_TRUNCATED;
+	if (p)
+		ref_set(&ev->target.cmdline, p->cmdline, p->cmdline_len);
+	return finish(d, &r->c.hdr, ev);
+}
+
+static int decode_exit(struct ward_decoder *d, const uint8_t *rec, size_t size,
+		       struct ward_event *ev)
+{
+	const struct ward_rec_exit *r = (const void *)rec;
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	struct ward_proc *p = acting_proc(d, &r->c.task);
+	begin_event(d, ev, &r->c.hdr, XDR_EVENT_PROCESS, XDR_PROCESS_TERMINATE);
+	fill_process(d, ev, &r->c.task, p, comm_of(&r->c.task, d->comm));
+	ev->target.pid = r->c.task.tgid;
+	ev->target.hash_id = ev->process.hash_id;
+	ev->target.exe = ev->process.exe;
+	ev->target.cmdline = ev->process.cmdline;
+	ev->target.has_exit_code = true;
+	ev->target.exit_code = r->exit_code;
+	if (p)
+		ward_proc_mark_exited(p, r->c.hdr.ts_boot_ns);
+	return finish(d, &r->c.hdr, ev);
+}
+
+static int decode_cwd(struct ward_decoder *d, const uint8_t *rec, size_t size)
+{
+	const struct ward_rec_cwd *r = (const void *)rec;
+	struct ward_str_ref cwd;
+	if (size < sizeof(*r) || tail_str(rec, size, sizeof(*r), r->cwd, &cwd))
+		return -EBADMSG;
+	struct ward_proc *p = acting_proc(d, &r->c.task);
+	if (p && cwd.s)
+		ward_proc_set_str(&p->cwd, &p->cwd_len, cwd.s, cwd.len);
+	d->stats.cache_only++;
+	return 0;
+}
+
+/* A BASE path (directory + the caller's string) made canonical. */
+static void resolve_base(const struct ward_rec_file *r, struct ward_str_ref base,
+			 struct ward_str_ref req, char *buf, struct ward_str_ref *out,
+			 bool *resolved)
+{
+	unsigned int flags = (r->rflags & WARD_F_NOFOLLOW) ? WARD_RESOLVE_NOFOLLOW : 0;
+	int n = ward_path_resolve(base.s ? base.s : "/", req.s ? req.s : "", flags, r->c.task.tgid,
+				  r->c.task.tid, buf, PATH_MAX, resolved);
+	if (n < 0) {
+		/* Too long to resolve: show what the kernel gave. */
+		*out = req;
+		*resolved = false;
+		return;
+	}
+	ref_set(out, buf, n);
+}
+
+static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
+		       struct ward_event *ev)
+{
+	const struct ward_rec_file *r = (const void *)rec;
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	struct ward_str_ref path, req, path2, req2;
+	if (tail_str(rec, size, sizeof(*r), r->path, &path) ||
+	    tail_str(rec, size, sizeof(*r), r->req_path, &req) ||
+	    tail_str(rec, size, sizeof(*r), r->path2, &path2) ||
+	    tail_str(rec, size, sizeof(*r), r->req_path2, &req2))
+		return -EBADMSG;
+	if (r->access_type < 101 || r->access_type > 109)
+		return -EBADMSG;
+
+	struct ward_proc *p = acting_proc(d, &r->c.task);
+	begin_event(d, ev, &r->c.hdr, XDR_EVENT_FILE, r->access_type);
+	fill_process(d, ev, &r->c.task, p, comm_of(&r->c.task, d->comm));
+	ev->count = r->count ? r->count : 1;
+
+	struct ward_file_info *f = &ev->file;
+	f->flags = r->open_flags;
+	f->mode = r->mode;
+	f->inode = r->inode;
+	f->dev = r->dev;
+	f->requested_path = req;
+	f->path_truncated = r->flags & WARD_PATH_TRUNCATED;
+	f->deleted = r->flags & WARD_PATH_DELETED;
+	if (r->path_kind == WARD_PATH_BASE) {
+		resolve_base(r, path, req, d->path, &f->path, &f->resolved);
+	} else {
+		f->path = path;
+		f->resolved = true;
+	}
+	if (r->access_type == XDR_FILE_MOVE) {
+		f->requested_new_path = req2;
+		f->new_path_truncated = r->flags & WARD_PATH2_TRUNCATED;
+		bool resolved2;
+		if (r->path2_kind == WARD_PATH_BASE)
+			resolve_base(r, path2, req2, d->new_path, &f->new_path, &resolved2);
+		else
+			f->new_path = path2;
+	}
+	return finish(d, &r->c.hdr, ev);
+}
+
+int ward_decode(struct ward_decoder *d, const void *data, size_t size, struct ward_event *ev)
+{
+	const uint8_t *rec = data;
+	const struct ward_hdr *h = data;
+	d->stats.records++;
+	if (size < sizeof(struct ward_rec_common) || h->size > size ||
+	    h->size < sizeof(struct ward_rec_common)) {
+		d->stats.malformed++;
+		return -EBADMSG;
+	}
+	size = h->size;
+	track_seq(d, h);
+
+	int ret;
+	switch (h->type) {
+	case WARD_REC_PROC_FORK:
+		ret = decode_fork(d, rec, size, ev);
+		break;
+	case WARD_REC_PROC_EXEC:
+		ret = decode_exec(d, rec, size, ev);
+		break;
+	case WARD_REC_PROC_EXIT:
+		ret = decode_exit(d, rec, size, ev);
+		break;
+	case WARD_REC_FILE:
+		ret = decode_file(d, rec, size, ev);
+		break;
+	case WARD_REC_CWD:
+		ret = decode_cwd(d, rec, size);
+		break;
+	default:
+		ret = -EBADMSG;
+	}
+	if (ret < 0)
+		d->stats.malformed++;
+	return ret;
+}

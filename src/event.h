@@ -1,0 +1,73 @@
+/*
+ * ward's internal event: what the decoder makes of a wire record and what
+ * every later stage (enrichment, aggregation, detection, output) reads.
+ * Kernel-free: nothing here knows about BPF or the wire layout.
+ *
+ * Strings are borrowed: they point into the decoder's record or the process
+ * cache and are valid only during the call that hands the event over.
+ * Stages take `const struct ward_event *` and keep no pointers past the call.
+ */
+#ifndef WARD_EVENT_H
+#define WARD_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ward_str_ref {
+	const char *s; /* NULL when absent */
+	size_t len;
+};
+
+/* The acting process, as the contract's "process" object. */
+struct ward_process_info {
+	uint32_t pid, tid, ppid, uid, euid, gid;
+	const char *comm;
+	struct ward_str_ref exe;
+	struct ward_str_ref cmdline; /* argv joined by spaces */
+	struct ward_str_ref cwd;
+	uint64_t start_time_ns;      /* Unix time */
+	uint64_t hash_id;
+};
+
+struct ward_file_info {
+	struct ward_str_ref path;           /* canonical */
+	struct ward_str_ref requested_path; /* the caller's string */
+	struct ward_str_ref new_path;       /* moves */
+	struct ward_str_ref requested_new_path;
+	uint32_t flags;                     /* open flags */
+	uint32_t mode;
+	uint64_t inode;
+	uint32_t dev;
+	bool path_truncated;
+	bool new_path_truncated;
+	bool deleted;                       /* the file was already unlinked */
+	bool resolved;                      /* path confirmed against the file system */
+};
+
+struct ward_target_process {
+	uint32_t pid;
+	struct ward_str_ref exe;
+	struct ward_str_ref cmdline;
+	const char *argv;                   /* NUL-separated, argv_len bytes */
+	size_t argv_len;
+	bool argv_truncated;
+	bool exe_truncated;
+	bool exe_deleted;
+	bool has_exit_code;
+	int32_t exit_code;                  /* wait(2) status */
+	uint64_t hash_id;
+};
+
+struct ward_event {
+	uint64_t seq;
+	uint64_t time_ns;                   /* Unix time */
+	uint16_t event_type;                /* enum xdr_event_type */
+	uint16_t access_type;               /* enum xdr_access_type */
+	uint64_t count;                     /* repeats folded in (>= 1) */
+	struct ward_process_info process;
+	struct ward_file_info file;         /* FILE */
+	struct ward_target_process target;  /* PROCESS */
+};
+
+#endif /* WARD_EVENT_H */

@@ -1,0 +1,85 @@
+#include "hooks.h"
+
+#include <sys/syscall.h>
+
+/* Syscalls newer than the C library's headers. x86_64 numbers. */
+#if defined(__x86_64__)
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#else
+#error "ward's syscall handlers read x86_64 registers (bpf/ward.bpf.h); port WARD_ARGn first"
+#endif
+
+#define X(sys, covers) { SYS_##sys, #sys, "ward_x_" #sys, false, covers }
+#define E(sys, prog, covers) { SYS_##sys, #sys, prog, true, covers }
+
+const struct ward_syscall_hook ward_syscall_hooks[] = {
+	X(open, "FILE_OPEN FILE_CREATE FILE_MODIFY"),
+	X(creat, "FILE_CREATE FILE_MODIFY"),
+	X(openat, "FILE_OPEN FILE_CREATE FILE_MODIFY"),
+	X(openat2, "FILE_OPEN FILE_CREATE FILE_MODIFY"),
+	X(write, "FILE_MODIFY"),
+	X(pwrite64, "FILE_MODIFY"),
+	X(writev, "FILE_MODIFY"),
+	X(pwritev, "FILE_MODIFY"),
+	X(pwritev2, "FILE_MODIFY"),
+	X(ftruncate, "FILE_MODIFY"),
+	X(fallocate, "FILE_MODIFY"),
+	X(sendfile, "FILE_MODIFY"),
+	X(copy_file_range, "FILE_MODIFY"),
+	X(splice, "FILE_MODIFY"),
+	X(truncate, "FILE_MODIFY"),
+	E(close, "ward_e_close", "FILE_CLOSE"),
+	E(dup2, "ward_e_dup2", "FILE_CLOSE"),
+	E(dup3, "ward_e_dup2", "FILE_CLOSE"),
+	X(unlink, "FILE_DELETE"),
+	X(unlinkat, "FILE_DELETE"),
+	X(rmdir, "FILE_DELETE"),
+	X(mkdir, "FILE_CREATE"),
+	X(mkdirat, "FILE_CREATE"),
+	X(mknod, "FILE_CREATE"),
+	X(mknodat, "FILE_CREATE"),
+	X(symlink, "FILE_CREATE"),
+	X(symlinkat, "FILE_CREATE"),
+	X(link, "FILE_CREATE"),
+	X(linkat, "FILE_CREATE"),
+	X(rename, "FILE_MOVE"),
+	X(renameat, "FILE_MOVE"),
+	X(renameat2, "FILE_MOVE"),
+	X(chmod, "FILE_SET_SECURITY"),
+	X(fchmod, "FILE_SET_SECURITY"),
+	X(fchmodat, "FILE_SET_SECURITY"),
+	X(fchmodat2, "FILE_SET_SECURITY"),
+	X(chown, "FILE_SET_SECURITY"),
+	X(lchown, "FILE_SET_SECURITY"),
+	X(fchown, "FILE_SET_SECURITY"),
+	X(fchownat, "FILE_SET_SECURITY"),
+	X(setxattr, "FILE_SET_SECURITY"),
+	X(lsetxattr, "FILE_SET_SECURITY"),
+	X(fsetxattr, "FILE_SET_SECURITY"),
+	X(removexattr, "FILE_SET_SECURITY"),
+	X(lremovexattr, "FILE_SET_SECURITY"),
+	X(fremovexattr, "FILE_SET_SECURITY"),
+	X(utime, "FILE_MODIFY_TIMESTAMP"),
+	X(utimes, "FILE_MODIFY_TIMESTAMP"),
+	X(futimesat, "FILE_MODIFY_TIMESTAMP"),
+	X(utimensat, "FILE_MODIFY_TIMESTAMP"),
+	{ SYS_chdir, "chdir", "ward_exit_chdir", false, "process cwd" },
+	{ SYS_fchdir, "fchdir", "ward_exit_chdir", false, "process cwd" },
+};
+
+const size_t ward_syscall_hook_count = sizeof(ward_syscall_hooks) / sizeof(ward_syscall_hooks[0]);
+
+const struct ward_root_hook ward_root_hooks[] = {
+	{ "ward_process_fork", "sched_process_fork", "PROCESS_CREATE" },
+	{ "ward_process_exec", "sched_process_exec", "PROCESS_EXECUTE" },
+	{ "ward_process_exit", "sched_process_exit", "PROCESS_TERMINATE" },
+	{ "ward_sys_exit", "sys_exit", "every FILE_* access but FILE_CLOSE" },
+	{ "ward_sys_enter", "sys_enter", "FILE_CLOSE" },
+};
+
+const size_t ward_root_hook_count = sizeof(ward_root_hooks) / sizeof(ward_root_hooks[0]);

@@ -1,0 +1,50 @@
+/* ward: one binary, git-style subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmds.h"
+#include "lib/log.h"
+
+#define WARD_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "watch", ward_cmd_watch, "watch process and file activity live (table or --json)" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: ward <command> [options]\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'ward <command> --help' describes a command. 'ward --version' prints the "
+	      "version.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ward %s\n", WARD_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	ward_log(WARD_LOG_ERROR, "unknown command '%s'", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,253 @@
+/*
+ * JSON Lines. Field names are an external contract: other tools parse them.
+ * Add fields, never rename or remove one. No printf on the event path.
+ */
+#include "output.h"
+
+#include <string.h>
+
+#include "lib/json.h"
+#include "lib/timefmt.h"
+#include "ward/xdr_types.h"
+#include "xdr_names.h"
+
+static void key_u64(struct ward_buf *b, const char *k, uint64_t v)
+{
+	ward_json_key(b, k);
+	ward_buf_put_u64(b, v);
+	ward_buf_putc(b, ',');
+}
+
+static void key_i64(struct ward_buf *b, const char *k, int64_t v)
+{
+	ward_json_key(b, k);
+	ward_buf_put_i64(b, v);
+	ward_buf_putc(b, ',');
+}
+
+static void key_str(struct ward_buf *b, const char *k, const char *s, size_t len)
+{
+	ward_json_key(b, k);
+	if (s)
+		ward_json_str(b, s, len);
+	else
+		ward_buf_put(b, "null", 4);
+	ward_buf_putc(b, ',');
+}
+
+static void key_ref(struct ward_buf *b, const char *k, struct ward_str_ref r)
+{
+	key_str(b, k, r.s, r.len);
+}
+
+static void key_cstr(struct ward_buf *b, const char *k, const char *s)
+{
+	key_str(b, k, s, s ? strlen(s) : 0);
+}
+
+static void key_true(struct ward_buf *b, const char *k)
+{
+	ward_json_key(b, k);
+	ward_buf_put(b, "true,", 5);
+}
+
+static void key_time(struct ward_buf *b, const char *k, uint64_t unix_ns)
+{
+	char t[WARD_TIME_LEN];
+	size_t n = ward_time_rfc3339(unix_ns, t);
+	ward_json_key(b, k);
+	ward_buf_putc(b, '"');
+	ward_buf_put(b, t, n);
+	ward_buf_put(b, "\",", 2);
+}
+
+static void key_hex(struct ward_buf *b, const char *k, uint64_t v)
+{
+	ward_json_key(b, k);
+	ward_buf_putc(b, '"');
+	ward_buf_put_hex64(b, v);
+	ward_buf_put(b, "\",", 2);
+}
+
+/* Replace the trailing comma of the last member with the closing char. */
+static void close_obj(struct ward_buf *b, char c)
+{
+	if (b->len && b->data[b->len - 1] == ',')
+		b->data[b->len - 1] = c;
+	else
+		ward_buf_putc(b, c);
+}
+
+static void put_process(struct ward_buf *b, const struct ward_process_info *p)
+{
+	ward_json_key(b, "process");
+	ward_buf_putc(b, '{');
+	key_u64(b, "pid", p->pid);
+	key_u64(b, "tid", p->tid);
+	key_u64(b, "ppid", p->ppid);
+	key_u64(b, "uid", p->uid);
+	key_u64(b, "euid", p->euid);
+	key_u64(b, "gid", p->gid);
+	key_cstr(b, "comm", p->comm);
+	key_ref(b, "exe", p->exe);
+	key_ref(b, "cmdline", p->cmdline);
+	key_ref(b, "cwd", p->cwd);
+	key_time(b, "start_time", p->start_time_ns);
+	key_hex(b, "hash_id", p->hash_id);
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
+static void put_file(struct ward_buf *b, const struct ward_event *ev)
+{
+	const struct ward_file_info *f = &ev->file;
+	ward_json_key(b, "file");
+	ward_buf_putc(b, '{');
+	key_ref(b, "path", f->path);
+	key_ref(b, "requested_path", f->requested_path);
+	if (ev->access_type == XDR_FILE_MOVE) {
+		key_ref(b, "new_path", f->new_path);
+		key_ref(b, "requested_new_path", f->requested_new_path);
+	}
+	key_u64(b, "flags", f->flags);
+	key_u64(b, "mode", f->mode);
+	key_u64(b, "inode", f->inode);
+	key_u64(b, "dev", f->dev);
+	if (f->path_truncated)
+		key_true(b, "path_truncated");
+	if (f->new_path_truncated)
+		key_true(b, "new_path_truncated");
+	if (f->deleted)
+		key_true(b, "deleted");
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
+static void put_target(struct ward_buf *b, const struct ward_event *ev)
+{
+	const struct ward_target_process *t = &ev->target;
+	ward_json_key(b, "target_process");
+	ward_buf_putc(b, '{');
+	key_u64(b, "pid", t->pid);
+	key_ref(b, "exe", t->exe);
+	key_ref(b, "cmdline", t->cmdline);
+	if (t->argv) {
+		ward_json_key(b, "argv");
+		ward_buf_putc(b, '[');
+		const char *p = t->argv, *end = t->argv + t->argv_len;
+		while (p < end) {
+			size_t n = strnlen(p, end - p);
+			ward_json_str(b, p, n);
+			ward_buf_putc(b, ',');
+			p += n + 1;
+		}
+		close_obj(b, ']');
+		ward_buf_putc(b, ',');
+	}
+	key_hex(b, "hash_id", t->hash_id);
+	if (t->has_exit_code)
+		key_i64(b, "exit_code", t->exit_code);
+	if (t->exe_truncated)
+		key_true(b, "exe_truncated");
+	if (t->exe_deleted)
+		key_true(b, "exe_deleted");
+	if (t->argv_truncated)
+		key_true(b, "argv_truncated");
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
+void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
+{
+	ward_buf_put(b, "{\"kind\":\"event\",", 16);
+	key_time(b, "time", ev->time_ns);
+	key_u64(b, "seq", ev->seq);
+	key_cstr(b, "event_type", ward_event_type_name(ev->event_type));
+	key_u64(b, "event_type_id", ev->event_type);
+	key_cstr(b, "access_type", ward_access_type_name(ev->access_type));
+	key_u64(b, "access_type_id", ev->access_type);
+	key_u64(b, "count", ev->count);
+	put_process(b, &ev->process);
+	if (ev->event_type == XDR_EVENT_FILE)
+		put_file(b, ev);
+	else if (ev->event_type == XDR_EVENT_PROCESS)
+		put_target(b, ev);
+	close_obj(b, '}');
+	ward_buf_putc(b, '\n');
+}
+
+void ward_json_stats(struct ward_buf *b, const struct ward_stats_record *r)
+{
+	ward_buf_put(b, "{\"kind\":\"stats\",", 16);
+	key_time(b, "time", r->time_ns);
+	ward_json_key(b, "interval_s");
+	/* interval to the millisecond, without printf */
+	uint64_t ms = (uint64_t)(r->interval_s * 1000.0 + 0.5);
+	ward_buf_put_u64(b, ms / 1000);
+	ward_buf_putc(b, '.');
+	ward_buf_putc(b, '0' + (ms / 100) % 10);
+	ward_buf_putc(b, '0' + (ms / 10) % 10);
+	ward_buf_putc(b, '0' + ms % 10);
+	ward_buf_putc(b, ',');
+	ward_json_key(b, "counts");
+	ward_buf_putc(b, '[');
+	for (unsigned int i = 0; r->stats && i < WARD_STATS_SLOTS; i++) {
+		if (!r->stats->by_access[i])
+			continue;
+		unsigned int a = ward_stats_access_at(i);
+		ward_buf_putc(b, '{');
+		key_cstr(b, "event_type", ward_event_type_name(ward_event_type_of(a)));
+		key_cstr(b, "access_type", ward_access_type_name(a));
+		key_u64(b, "count", r->stats->by_access[i]);
+		close_obj(b, '}');
+		ward_buf_putc(b, ',');
+	}
+	close_obj(b, ']');
+	ward_buf_putc(b, ',');
+	key_u64(b, "dropped", r->dropped);
+	key_u64(b, "sent", r->sent);
+	key_u64(b, "deduplicated", r->deduplicated);
+	key_u64(b, "filtered", r->filtered);
+	key_u64(b, "malformed", r->malformed);
+	key_u64(b, "seq_lost", r->seq_lost);
+	key_u64(b, "path_failures", r->path_failures);
+	key_u64(b, "state_misses", r->state_misses);
+	if (r->final)
+		key_true(b, "final");
+	close_obj(b, '}');
+	ward_buf_putc(b, '\n');
+}
+
+static const char *status_name(enum ward_hook_status s)
+{
+	switch (s) {
+	case WARD_HOOK_ATTACHED: return "attached";
+	case WARD_HOOK_UNAVAILABLE: return "unavailable";
+	default: return "failed";
+	}
+}
+
+void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_hook_report *hooks,
+		     size_t n)
+{
+	ward_buf_put(b, "{\"kind\":\"stats\",", 16);
+	key_time(b, "time", time_ns);
+	ward_buf_puts(b, "\"startup\":true,\"interval_s\":0,\"counts\":[],\"dropped\":0,");
+	ward_json_key(b, "hooks");
+	ward_buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		ward_buf_putc(b, '{');
+		key_cstr(b, "name", hooks[i].name);
+		key_cstr(b, "program", hooks[i].prog);
+		key_cstr(b, "kind", hooks[i].root ? "raw_tracepoint" : "syscall");
+		key_cstr(b, "status", status_name(hooks[i].status));
+		key_cstr(b, "covers", hooks[i].covers);
+		if (hooks[i].reason[0])
+			key_cstr(b, "reason", hooks[i].reason);
+		close_obj(b, '}');
+		ward_buf_putc(b, ',');
+	}
+	close_obj(b, ']');
+	ward_buf_putc(b, '}');
+	ward_buf_putc(b, '\n');
+}

@@ -1,0 +1,99 @@
+/* The live table for people: one line per event, in the spirit of
+ * execsnoop/opensnoop. Columns: time, pid, comm, access type, target. */
+#include "output.h"
+
+#include <string.h>
+
+#include "lib/timefmt.h"
+#include "ward/xdr_types.h"
+#include "xdr_names.h"
+
+static void pad(struct ward_buf *b, size_t have, size_t width)
+{
+	while (have++ < width)
+		ward_buf_putc(b, ' ');
+}
+
+static void col_str(struct ward_buf *b, const char *s, size_t len, size_t width)
+{
+	ward_buf_put(b, s, len);
+	pad(b, len, width);
+	ward_buf_putc(b, ' ');
+}
+
+/* Control bytes in names would let a file name forge table lines. */
+static void put_safe(struct ward_buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+		if (c < 0x20 || c == 0x7f)
+			ward_buf_putc(b, '?');
+		else
+			ward_buf_putc(b, c);
+	}
+}
+
+void ward_table_header(struct ward_buf *b)
+{
+	ward_buf_puts(b, "TIME         PID     COMM             ACCESS                 TARGET\n");
+}
+
+void ward_table_event(struct ward_buf *b, const struct ward_event *ev)
+{
+	char t[WARD_TIME_LEN];
+	ward_time_rfc3339(ev->time_ns, t);
+	col_str(b, t + 11, 12, 12); /* HH:MM:SS.mmm */
+
+	size_t before = b->len;
+	ward_buf_put_u64(b, ev->process.pid);
+	pad(b, b->len - before, 7);
+	ward_buf_putc(b, ' ');
+	const char *comm = ev->process.comm ? ev->process.comm : "?";
+	before = b->len;
+	put_safe(b, comm, strlen(comm));
+	pad(b, b->len - before, 16);
+	ward_buf_putc(b, ' ');
+	const char *access = ward_access_type_name(ev->access_type);
+	col_str(b, access, strlen(access), 22);
+
+	if (ev->event_type == XDR_EVENT_FILE) {
+		const struct ward_file_info *f = &ev->file;
+		if (f->path.s)
+			put_safe(b, f->path.s, f->path.len);
+		if (f->path_truncated)
+			ward_buf_puts(b, " [truncated]");
+		if (ev->access_type == XDR_FILE_MOVE && f->new_path.s) {
+			ward_buf_puts(b, " -> ");
+			put_safe(b, f->new_path.s, f->new_path.len);
+		}
+		if (ev->count > 1) {
+			ward_buf_puts(b, " (x");
+			ward_buf_put_u64(b, ev->count);
+			ward_buf_putc(b, ')');
+		}
+	} else if (ev->event_type == XDR_EVENT_PROCESS) {
+		const struct ward_target_process *tp = &ev->target;
+		ward_buf_puts(b, "pid=");
+		ward_buf_put_u64(b, tp->pid);
+		if (ev->access_type == XDR_PROCESS_EXECUTE && tp->exe.s) {
+			ward_buf_putc(b, ' ');
+			put_safe(b, tp->exe.s, tp->exe.len);
+			if (tp->cmdline.s) {
+				ward_buf_puts(b, " [");
+				put_safe(b, tp->cmdline.s, tp->cmdline.len);
+				ward_buf_putc(b, ']');
+			}
+		}
+		if (tp->has_exit_code) {
+			int st = tp->exit_code;
+			if (st & 0x7f) {
+				ward_buf_puts(b, " signal=");
+				ward_buf_put_u64(b, st & 0x7f);
+			} else {
+				ward_buf_puts(b, " exit=");
+				ward_buf_put_u64(b, (st >> 8) & 0xff);
+			}
+		}
+	}
+	ward_buf_putc(b, '\n');
+}

@@ -1,0 +1,440 @@
+#include "sensor.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "hooks.h"
+#include "lib/log.h"
+#include "ward.skel.h"
+
+#define MAX_HOOKS 128
+
+struct ward_sensor {
+	struct ward_bpf *skel;
+	struct ring_buffer *rb;
+	ward_record_fn fn;
+	void *fn_ctx;
+	int ncpus;
+	struct ward_percpu *pcpu; /* scratch for reading the counters */
+	struct ward_hook_report hooks[MAX_HOOKS];
+	size_t nhooks;
+	struct bpf_link *links[MAX_HOOKS];
+	size_t nlinks;
+};
+
+/* ---- libbpf messages ---- */
+
+/* While loading, libbpf's warnings are kept to name the program the verifier
+ * refused; they are printed only with --verbose or when loading fails. */
+static char last_failed_prog[64];
+static char last_verifier_line[256];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	va_list copy;
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	const char *p = strstr(line, "prog '");
+	if (level == LIBBPF_WARN && p && (strstr(line, "failed") || strstr(line, "load"))) {
+		p += 6;
+		const char *q = strchr(p, '\'');
+		if (q && (size_t)(q - p) < sizeof(last_failed_prog)) {
+			memcpy(last_failed_prog, p, q - p);
+			last_failed_prog[q - p] = 0;
+		}
+	}
+	/* The verifier's last words say why; keep the most recent one. */
+	if (level == LIBBPF_WARN && !strstr(line, "prog '") && strlen(line) > 1 &&
+	    !strstr(line, "-- END") && !strstr(line, "processed "))
+		snprintf(last_verifier_line, sizeof(last_verifier_line), "%s", line);
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	/* Shown with --verbose; a refusal is summarised by the loader. */
+	if (ward_log_get_level() < WARD_LOG_DEBUG)
+		return 0;
+	return ward_log_vprintf(level, fmt, ap);
+}
+
+/* ---- preflight: one clear line per cause ---- */
+
+static bool has_cap(int cap)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return false;
+	char line[256];
+	unsigned long long eff = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> cap) & 1;
+}
+
+static enum ward_open_error preflight(void)
+{
+	const int CAP_SYS_ADMIN_ = 21, CAP_PERFMON_ = 38, CAP_BPF_ = 39;
+	if (!has_cap(CAP_SYS_ADMIN_) && !(has_cap(CAP_BPF_) && has_cap(CAP_PERFMON_))) {
+		ward_log(WARD_LOG_ERROR, "loading BPF programs needs root (CAP_SYS_ADMIN, or "
+					 "CAP_BPF with CAP_PERFMON); run ward as root");
+		return WARD_OPEN_PERMISSION;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		ward_log(WARD_LOG_ERROR, "this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
+					 "ward needs CONFIG_DEBUG_INFO_BTF=y to relocate its programs",
+			 strerror(errno));
+		return WARD_OPEN_KERNEL;
+	}
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+	if (f) {
+		char line[128] = "";
+		if (fgets(line, sizeof(line), f) && strstr(line, "[confidentiality]")) {
+			fclose(f);
+			ward_log(WARD_LOG_ERROR, "kernel lockdown is 'confidentiality': BPF may not "
+						 "read kernel memory, so no sensor can work here");
+			return WARD_OPEN_KERNEL;
+		}
+		fclose(f);
+	}
+	return WARD_OPEN_OK;
+}
+
+/* ---- hooks ---- */
+
+static struct ward_hook_report *hook_add(struct ward_sensor *s, const char *name, const char *prog,
+					 const char *covers, bool root)
+{
+	if (s->nhooks >= MAX_HOOKS)
+		return NULL;
+	struct ward_hook_report *h = &s->hooks[s->nhooks++];
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->prog, sizeof(h->prog), "%s", prog);
+	h->covers = covers;
+	h->root = root;
+	h->status = WARD_HOOK_ATTACHED;
+	return h;
+}
+
+static bool tracepoint_exists(const struct btf *vmlinux, const char *tp)
+{
+	char name[128];
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return !vmlinux || btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+static bool is_handler(const char *prog)
+{
+	for (size_t i = 0; i < ward_syscall_hook_count; i++)
+		if (!strcmp(ward_syscall_hooks[i].prog, prog))
+			return true;
+	return false;
+}
+
+/* Open the skeleton and apply everything that must be set before load. */
+static struct ward_bpf *skel_open(const struct ward_sensor_opts *o, char (*disabled)[64],
+				  size_t ndisabled, const struct btf *vmlinux)
+{
+	struct ward_bpf *skel = ward_bpf__open();
+	if (!skel)
+		return NULL;
+	skel->rodata->ward_self_tgid = getpid();
+	skel->rodata->ward_wakeup_bytes = o->wakeup_bytes;
+	/* bpf_loop (5.17+) keeps verification of the path walk to ~1k
+	 * instructions per program instead of ~60k. */
+	skel->rodata->ward_use_bpf_loop =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) > 0;
+	bpf_map__set_max_entries(skel->maps.ward_events, o->ring_bytes);
+
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+		/* Handlers run only through the tail-call tables. */
+		if (is_handler(name))
+			bpf_program__set_autoattach(prog, false);
+		for (size_t i = 0; i < ndisabled; i++)
+			if (!strcmp(disabled[i], name))
+				bpf_program__set_autoload(prog, false);
+		for (size_t i = 0; i < ward_root_hook_count; i++)
+			if (!strcmp(ward_root_hooks[i].prog, name) &&
+			    !tracepoint_exists(vmlinux, ward_root_hooks[i].tracepoint))
+				bpf_program__set_autoload(prog, false);
+	}
+	return skel;
+}
+
+/*
+ * Load; when the verifier refuses a program, name it, leave it out and try
+ * again with the rest (unless strict). Each retry reopens the object: libbpf
+ * cannot reload a half-loaded one.
+ */
+static int load_with_fallback(struct ward_sensor *s, const struct ward_sensor_opts *o,
+			      const struct btf *vmlinux)
+{
+	static char disabled[MAX_HOOKS][64];
+	size_t ndisabled = 0;
+
+	for (;;) {
+		s->skel = skel_open(o, disabled, ndisabled, vmlinux);
+		if (!s->skel) {
+			ward_log(WARD_LOG_ERROR, "cannot open the BPF object: %s", strerror(errno));
+			return -errno;
+		}
+		last_failed_prog[0] = 0;
+		last_verifier_line[0] = 0;
+		int err = ward_bpf__load(s->skel);
+		if (!err)
+			return 0;
+		ward_bpf__destroy(s->skel);
+		s->skel = NULL;
+		if (!last_failed_prog[0] || ndisabled >= MAX_HOOKS) {
+			ward_log(WARD_LOG_ERROR, "loading the BPF programs failed: %s%s%s",
+				 strerror(-err), last_verifier_line[0] ? ": " : "",
+				 last_verifier_line);
+			return err;
+		}
+		size_t len = strlen(last_verifier_line);
+		if (len && last_verifier_line[len - 1] == '\n')
+			last_verifier_line[len - 1] = 0;
+		struct ward_hook_report *h = hook_add(s, last_failed_prog, last_failed_prog, NULL,
+						      !is_handler(last_failed_prog));
+		if (h) {
+			h->status = WARD_HOOK_FAILED;
+			snprintf(h->reason, sizeof(h->reason), "verifier refused it (%s): %s",
+				 strerror(-err), last_verifier_line);
+		}
+		ward_log(WARD_LOG_WARN, "program %s failed to load: %s", last_failed_prog,
+			 last_verifier_line);
+		if (o->strict)
+			return -EPERM;
+		snprintf(disabled[ndisabled++], 64, "%s", last_failed_prog);
+	}
+}
+
+static int set_filters(struct ward_sensor *s, const struct ward_sensor_opts *o)
+{
+	struct ward_filter_cfg cfg = { 0 };
+	cfg.access_mask[0] = o->access_mask[0];
+	cfg.access_mask[1] = o->access_mask[1];
+	uint8_t one = 1;
+	for (size_t i = 0; i < o->npids; i++) {
+		if (bpf_map__update_elem(s->skel->maps.ward_filter_pids, &o->pids[i],
+					 sizeof(uint32_t), &one, 1, BPF_ANY))
+			return -errno;
+		cfg.flags |= WARD_FILTER_PID;
+	}
+	for (size_t i = 0; i < o->ncomms; i++) {
+		if (bpf_map__update_elem(s->skel->maps.ward_filter_comms, o->comms[i], WARD_COMM_LEN,
+					 &one, 1, BPF_ANY))
+			return -errno;
+		cfg.flags |= WARD_FILTER_COMM;
+	}
+	uint32_t zero = 0;
+	if (bpf_map__update_elem(s->skel->maps.ward_filter, &zero, sizeof(zero), &cfg, sizeof(cfg),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Fill the tail-call tables; a handler that did not load leaves its
+ * syscall unwatched and is reported. */
+static void fill_tail_calls(struct ward_sensor *s)
+{
+	int exit_fd = bpf_map__fd(s->skel->maps.ward_sys_exit_progs);
+	int enter_fd = bpf_map__fd(s->skel->maps.ward_sys_enter_progs);
+	for (size_t i = 0; i < ward_syscall_hook_count; i++) {
+		const struct ward_syscall_hook *sh = &ward_syscall_hooks[i];
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(s->skel->obj, sh->prog);
+		int pfd = prog ? bpf_program__fd(prog) : -1;
+		if (pfd < 0) {
+			struct ward_hook_report *h = hook_add(s, sh->name, sh->prog, sh->covers, false);
+			if (h && h->status != WARD_HOOK_FAILED) {
+				h->status = WARD_HOOK_FAILED;
+				snprintf(h->reason, sizeof(h->reason), "program not loaded");
+			}
+			continue;
+		}
+		uint32_t key = sh->nr;
+		if (bpf_map_update_elem(sh->on_enter ? enter_fd : exit_fd, &key, &pfd, BPF_ANY)) {
+			struct ward_hook_report *h = hook_add(s, sh->name, sh->prog, sh->covers, false);
+			if (h) {
+				h->status = WARD_HOOK_FAILED;
+				snprintf(h->reason, sizeof(h->reason), "tail-call table: %s",
+					 strerror(errno));
+			}
+		}
+	}
+}
+
+static int attach_roots(struct ward_sensor *s, const struct ward_sensor_opts *o,
+			const struct btf *vmlinux)
+{
+	for (size_t i = 0; i < ward_root_hook_count; i++) {
+		const struct ward_root_hook *rh = &ward_root_hooks[i];
+		struct ward_hook_report *h =
+			hook_add(s, rh->tracepoint, rh->prog, rh->covers, true);
+		if (!h)
+			continue;
+		if (!tracepoint_exists(vmlinux, rh->tracepoint)) {
+			h->status = WARD_HOOK_UNAVAILABLE;
+			snprintf(h->reason, sizeof(h->reason), "this kernel has no %s tracepoint",
+				 rh->tracepoint);
+		} else {
+			struct bpf_program *prog =
+				bpf_object__find_program_by_name(s->skel->obj, rh->prog);
+			if (!prog || bpf_program__fd(prog) < 0) {
+				h->status = WARD_HOOK_FAILED;
+				snprintf(h->reason, sizeof(h->reason), "program not loaded");
+			} else {
+				struct bpf_link *link =
+					bpf_program__attach_raw_tracepoint(prog, rh->tracepoint);
+				if (!link) {
+					h->status = WARD_HOOK_FAILED;
+					snprintf(h->reason, sizeof(h->reason), "attach: %s",
+						 strerror(errno));
+				} else {
+					s->links[s->nlinks++] = link;
+				}
+			}
+		}
+		if (h->status != WARD_HOOK_ATTACHED) {
+			ward_log(WARD_LOG_WARN, "hook %s (%s) %s: %s", rh->tracepoint, rh->covers,
+				 h->status == WARD_HOOK_UNAVAILABLE ? "unavailable" : "failed",
+				 h->reason);
+			if (o->strict)
+				return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct ward_sensor *s = ctx;
+	return s->fn(s->fn_ctx, data, size);
+}
+
+struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward_open_error *err)
+{
+	*err = preflight();
+	if (*err)
+		return NULL;
+
+	struct ward_sensor *s = calloc(1, sizeof(*s));
+	if (!s) {
+		*err = WARD_OPEN_RUNTIME;
+		return NULL;
+	}
+	libbpf_set_print(libbpf_print);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		ward_log(WARD_LOG_WARN, "cannot read kernel BTF to check tracepoints: %s",
+			 strerror(errno));
+
+	*err = WARD_OPEN_RUNTIME;
+	int rc = load_with_fallback(s, o, vmlinux);
+	if (rc) {
+		if (o->strict && rc == -EPERM)
+			*err = WARD_OPEN_STRICT;
+		else if (rc == -EPERM || rc == -EACCES)
+			*err = WARD_OPEN_PERMISSION;
+		goto fail;
+	}
+	rc = set_filters(s, o);
+	if (rc) {
+		ward_log(WARD_LOG_ERROR, "cannot set the in-kernel filters: %s", strerror(-rc));
+		goto fail;
+	}
+	fill_tail_calls(s);
+	if (o->strict) {
+		for (size_t i = 0; i < s->nhooks; i++)
+			if (s->hooks[i].status != WARD_HOOK_ATTACHED) {
+				ward_log(WARD_LOG_ERROR, "--strict: %s (%s) %s", s->hooks[i].name,
+					 s->hooks[i].prog, s->hooks[i].reason);
+				*err = WARD_OPEN_STRICT;
+				goto fail;
+			}
+	}
+
+	s->ncpus = libbpf_num_possible_cpus();
+	s->pcpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(*s->pcpu));
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.ward_events), on_record, s, NULL);
+	if (!s->pcpu || !s->rb) {
+		ward_log(WARD_LOG_ERROR, "cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	/* Attach last: filters and tables are in place before any event. */
+	rc = attach_roots(s, o, vmlinux);
+	if (rc) {
+		*err = WARD_OPEN_STRICT;
+		goto fail;
+	}
+	if (s->nlinks == 0) {
+		ward_log(WARD_LOG_ERROR, "no hook could be attached");
+		*err = WARD_OPEN_KERNEL;
+		goto fail;
+	}
+	btf__free(vmlinux);
+	*err = WARD_OPEN_OK;
+	return s;
+fail:
+	btf__free(vmlinux);
+	ward_sensor_free(s);
+	return NULL;
+}
+
+void ward_sensor_free(struct ward_sensor *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i]);
+	ring_buffer__free(s->rb);
+	ward_bpf__destroy(s->skel);
+	free(s->pcpu);
+	free(s);
+}
+
+size_t ward_sensor_hooks(const struct ward_sensor *s, const struct ward_hook_report **hooks)
+{
+	*hooks = s->hooks;
+	return s->nhooks;
+}
+
+int ward_sensor_poll(struct ward_sensor *s, int timeout_ms, ward_record_fn fn, void *ctx)
+{
+	s->fn = fn;
+	s->fn_ctx = ctx;
+	/* Records are written without a wake-up below the fill threshold, so
+	 * after the wait the ring is drained whether or not epoll fired. */
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+	if (n < 0)
+		return n;
+	int m = ring_buffer__consume(s->rb);
+	if (m < 0)
+		return m;
+	return n + m;
+}
+
+int ward_sensor_counters(struct ward_sensor *s, uint64_t totals[WARD_CNT_MAX])
+{
+	uint32_t zero = 0;
+	memset(totals, 0, sizeof(uint64_t) * WARD_CNT_MAX);
+	if (bpf_map__lookup_elem(s->skel->maps.ward_counters, &zero, sizeof(zero), s->pcpu,
+				 sizeof(*s->pcpu) * s->ncpus, 0))
+		return -errno;
+	for (int c = 0; c < s->ncpus; c++)
+		for (int i = 0; i < WARD_CNT_MAX; i++)
+			totals[i] += s->pcpu[c].cnt[i];
+	return 0;
+}

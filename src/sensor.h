@@ -1,0 +1,71 @@
+/*
+ * The sensor: loads ward's BPF programs, attaches them, and hands the ring
+ * buffer's records to a callback. The only user-space module (with the
+ * decoder) that knows about libbpf and the wire format.
+ */
+#ifndef WARD_SENSOR_H
+#define WARD_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/abi.h"
+
+#define WARD_MAX_FILTER_PIDS 1024
+#define WARD_MAX_FILTER_COMMS 1024
+
+struct ward_sensor_opts {
+	uint64_t ring_bytes;    /* power of two, multiple of the page size */
+	uint64_t wakeup_bytes;  /* wake the consumer at this fill; 0 = per record */
+	bool strict;            /* any hook that fails to load is fatal */
+	const uint32_t *pids;   /* --pid filter (tgids) */
+	size_t npids;
+	const char (*comms)[WARD_COMM_LEN];
+	size_t ncomms;
+	uint64_t access_mask[2]; /* allowed access types, see ward_access_bit() */
+};
+
+enum ward_hook_status {
+	WARD_HOOK_ATTACHED,
+	WARD_HOOK_UNAVAILABLE, /* the kernel lacks it */
+	WARD_HOOK_FAILED,      /* refused by the verifier or the attach */
+};
+
+struct ward_hook_report {
+	char name[64];      /* tracepoint or syscall */
+	char prog[64];
+	const char *covers;
+	enum ward_hook_status status;
+	char reason[256];
+	bool root;          /* attached to a tracepoint (else a tail-called handler) */
+};
+
+/* Exit classes for the CLI (documented in ward(1) / README). */
+enum ward_open_error {
+	WARD_OPEN_OK = 0,
+	WARD_OPEN_RUNTIME = 1,
+	WARD_OPEN_PERMISSION = 3,
+	WARD_OPEN_KERNEL = 4,
+	WARD_OPEN_STRICT = 5,
+};
+
+struct ward_sensor;
+
+typedef int (*ward_record_fn)(void *ctx, const void *data, size_t size);
+
+/* Loads and attaches. On failure returns NULL, prints one line naming the
+ * cause, and sets *err to a ward_open_error. */
+struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *opts, enum ward_open_error *err);
+void ward_sensor_free(struct ward_sensor *s);
+
+size_t ward_sensor_hooks(const struct ward_sensor *s, const struct ward_hook_report **hooks);
+
+/* Wait up to timeout_ms for a wake-up, then drain the ring. Returns the
+ * number of records handed to fn, or -errno (-EINTR on a signal). */
+int ward_sensor_poll(struct ward_sensor *s, int timeout_ms, ward_record_fn fn, void *ctx);
+
+/* Sum of the per-CPU counters (enum ward_counter). */
+int ward_sensor_counters(struct ward_sensor *s, uint64_t totals[WARD_CNT_MAX]);
+
+#endif /* WARD_SENSOR_H */

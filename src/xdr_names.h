@@ -1,0 +1,20 @@
+/* Names of the XDR event and access types, as the JSON contract spells them
+ * (the XDR enum names without their XDR_ / XDR_EVENT_ prefixes). */
+#ifndef WARD_XDR_NAMES_H
+#define WARD_XDR_NAMES_H
+
+#include <stdint.h>
+
+/* "FILE" for XDR_EVENT_FILE, or NULL if unknown. */
+const char *ward_event_type_name(unsigned int event_type);
+/* "FILE_OPEN" for XDR_FILE_OPEN, or NULL if unknown. */
+const char *ward_access_type_name(unsigned int access_type);
+/* The event type an access type belongs to (XDR_FILE_OPEN -> XDR_EVENT_FILE). */
+unsigned int ward_event_type_of(unsigned int access_type);
+/* Parse "FILE_OPEN" or "FILE" (case-insensitive); returns 0 on success and sets
+ * *is_event_type. Also accepts the numbers. */
+int ward_type_parse(const char *s, unsigned int *value, int *is_event_type);
+/* Iterate over all access types: returns the i-th, 0 at the end. */
+unsigned int ward_access_type_at(unsigned int i);
+
+#endif
