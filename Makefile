@@ -76,7 +76,7 @@ test-unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
 
 test-integration: $(BUILD)/ward
-	$(Q)python3 -m pytest -q tests/integration
+	$(Q)/usr/bin/python3 -m pytest -q tests/integration
 
 test: test-unit test-integration
 

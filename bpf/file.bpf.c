@@ -33,7 +33,7 @@ char LICENSE[] SEC("license") = "GPL";
 struct modified_key {
 	__u64 file;
 	__u32 tgid;
-	__u32 _pad;
+	__u32 use_oflags;   /* else f_flags */
 };
 
 struct modified_val {
@@ -84,6 +84,8 @@ struct fd_ev {
 	struct file *f;
 	const char *upath;
 	__u64 count;
+	__u32 oflags;       /* open flags as passed (use_oflags) */
+	__u32 use_oflags;   /* else f_flags */
 	__u32 rflags;
 	__s32 fd;
 	__u16 access;
@@ -105,7 +107,7 @@ static __noinline int emit_fd_ev(struct pt_regs *regs, struct fd_ev *ev)
 	r->inode = BPF_CORE_READ(inode, i_ino);
 	r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	r->mode = BPF_CORE_READ(inode, i_mode);
-	r->open_flags = BPF_CORE_READ(f, f_flags);
+	r->open_flags = ev->use_oflags ? ev->oflags : BPF_CORE_READ(f, f_flags);
 	r->fd = fd;
 	r->count = count;
 	r->rflags = rflags;
@@ -129,6 +131,14 @@ static __always_inline int emit_fd_event(struct pt_regs *regs, __u16 access, str
 {
 	struct fd_ev ev = { .f = f, .upath = upath, .count = count, .rflags = rflags,
 			    .fd = fd, .access = access };
+	return emit_fd_ev(regs, &ev);
+}
+
+static __always_inline int emit_open_event(struct pt_regs *regs, __u16 access, struct file *f,
+					   int fd, const char *upath, __u32 oflags, __u32 rflags)
+{
+	struct fd_ev ev = { .f = f, .upath = upath, .count = 1, .oflags = oflags, .use_oflags = 1,
+			    .rflags = rflags, .fd = fd, .access = access };
 	return emit_fd_ev(regs, &ev);
 }
 
@@ -223,7 +233,9 @@ static __always_inline void mark_modified(struct file *f, __u32 tgid)
 		ward_count(WARD_CNT_STATE_MISS);
 }
 
-static __always_inline int on_open(struct pt_regs *regs, long ret, const char *upath)
+/* flags: as the caller passed them. The kernel strips O_CREAT and O_TRUNC
+ * from f_flags, so only the argument tells a truncating open. */
+static __always_inline int on_open(struct pt_regs *regs, long ret, const char *upath, __u32 flags)
 {
 	if (ret < 0)
 		return 0;
@@ -241,17 +253,16 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, const char *u
 	bool created = fmode & FMODE_CREATED_;
 	__u16 access = created ? XDR_FILE_CREATE : XDR_FILE_OPEN;
 	if (ward_access_allowed(access))
-		emit_fd_event(regs, access, f, ret, upath, 1, created ? WARD_F_CREATED : 0);
+		emit_open_event(regs, access, f, ret, upath, flags, created ? WARD_F_CREATED : 0);
 	else
 		ward_count(WARD_CNT_FILTERED);
 
 	/* Truncating an existing file is its first modification. */
-	__u32 fflags = BPF_CORE_READ(f, f_flags);
 	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
-	if (!created && (fflags & O_TRUNC_) && (fflags & O_ACCMODE_) &&
+	if (!created && (flags & O_TRUNC_) && (flags & O_ACCMODE_) &&
 	    (imode & S_IFMT_) == S_IFREG_) {
 		if (ward_access_allowed(XDR_FILE_MODIFY))
-			emit_fd_event(regs, XDR_FILE_MODIFY, f, ret, upath, 1, 0);
+			emit_open_event(regs, XDR_FILE_MODIFY, f, ret, upath, flags, 0);
 		mark_modified(f, tgid);
 	}
 	return 0;
@@ -260,26 +271,30 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, const char *u
 SEC("raw_tp/sys_exit")
 int BPF_PROG(ward_x_open, struct pt_regs *regs, long ret)
 {
-	return on_open(regs, ret, (const char *)WARD_ARG1(regs));
+	return on_open(regs, ret, (const char *)WARD_ARG1(regs), WARD_ARG2(regs));
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(ward_x_creat, struct pt_regs *regs, long ret)
 {
-	return on_open(regs, ret, (const char *)WARD_ARG1(regs));
+	/* creat() is open(O_CREAT | O_WRONLY | O_TRUNC) */
+	return on_open(regs, ret, (const char *)WARD_ARG1(regs), 0100 | 01 | O_TRUNC_);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(ward_x_openat, struct pt_regs *regs, long ret)
 {
-	return on_open(regs, ret, (const char *)WARD_ARG2(regs));
+	return on_open(regs, ret, (const char *)WARD_ARG2(regs), WARD_ARG3(regs));
 }
 
 /* openat2 has the same path argument; flags live in struct open_how. */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(ward_x_openat2, struct pt_regs *regs, long ret)
 {
-	return on_open(regs, ret, (const char *)WARD_ARG2(regs));
+	__u64 flags = 0;
+	if (ret >= 0)
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)WARD_ARG3(regs));
+	return on_open(regs, ret, (const char *)WARD_ARG2(regs), flags);
 }
 
 /* ---- modification through an fd ---- */

@@ -250,6 +250,8 @@ static int decode_exec(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	ev->target.exe_deleted = r->flags & WARD_PATH_DELETED;
 	ev->target.argv = args.s;
 	ev->target.argv_len = args.len;
+	while (ev->target.argv_len && args.s[ev->target.argv_len - 1] == 0)
+		ev->target.argv_len--; /* the NUL after the last argument */
 	ev->target.argv_truncated = r->flags & WARD_ARGS_TRUNCATED;
 	if (p)
 		ref_set(&ev->target.cmdline, p->cmdline, p->cmdline_len);

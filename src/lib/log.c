@@ -84,7 +84,8 @@ int ward_log_vprintf(unsigned int level, const char *fmt, va_list ap)
 {
 	/* libbpf: 0 = LIBBPF_WARN, 1 = LIBBPF_INFO, 2 = LIBBPF_DEBUG; its text starts "libbpf: ". */
 	static const enum ward_log_level map[] = { WARD_LOG_WARN, WARD_LOG_INFO, WARD_LOG_DEBUG };
+	const size_t nmap = sizeof(map) / sizeof(map[0]);
 
-	ward_log_va(level < sizeof(map) / sizeof(map[0]) ? map[level] : WARD_LOG_DEBUG, fmt, ap);
+	ward_log_va(level < nmap ? map[level] : WARD_LOG_DEBUG, fmt, ap);
 	return 0;
 }

@@ -22,12 +22,13 @@ static void put_digits(char *p, unsigned int v, int width)
  */
 static void civil_from_days(uint64_t days, unsigned int *y, unsigned int *m, unsigned int *d)
 {
-	uint64_t z = days + 719468;		/* days since 0000-03-01 */
-	uint64_t era = z / 146097;		/* 400-year eras of 146097 days */
-	unsigned int doe = (unsigned int)(z - era * 146097);			/* [0, 146096] */
-	unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		/* [0, 365] */
-	unsigned int mp = (5 * doy + 2) / 153;					/* [0, 11], 0 = March */
+	uint64_t z = days + 719468;	/* days since 0000-03-01 */
+	uint64_t era = z / 146097;	/* 400-year eras of 146097 days */
+	/* day of era [0, 146096], year of era [0, 399], day of year [0, 365], month [0, 11] */
+	unsigned int doe = (unsigned int)(z - era * 146097);
+	unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned int mp = (5 * doy + 2) / 153;	/* 0 is March */
 
 	*d = doy - (153 * mp + 2) / 5 + 1;
 	*m = mp < 10 ? mp + 3 : mp - 9;
