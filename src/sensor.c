@@ -28,24 +28,63 @@ struct ward_sensor {
 	size_t nhooks;
 	struct bpf_link *links[MAX_HOOKS];
 	size_t nlinks;
+	/* programs left out because the verifier refused them, and why */
+	char refused[MAX_HOOKS][64];
+	char refused_reason[MAX_HOOKS][256];
+	size_t nrefused;
 };
+
+static const char *refusal_of(const struct ward_sensor *s, const char *prog)
+{
+	for (size_t i = 0; i < s->nrefused; i++)
+		if (!strcmp(s->refused[i], prog))
+			return s->refused_reason[i];
+	return "program not loaded";
+}
 
 /* ---- libbpf messages ---- */
 
 /* While loading, libbpf's warnings are kept to name the program the verifier
- * refused; they are printed only with --verbose or when loading fails. */
+ * refused and why; they are printed only with --verbose. */
 static char last_failed_prog[64];
 static char last_verifier_line[256];
 
+/* The verifier's reason is the last line of its log before the
+ * "processed N insns" summary. */
+static void keep_verifier_reason(const char *log)
+{
+	const char *end = strstr(log, "-- END PROG LOAD LOG --");
+	const char *p = strstr(log, "-- BEGIN PROG LOAD LOG --");
+	if (!p || !end)
+		return;
+	const char *line = NULL, *prev = NULL;
+	for (p = strchr(p, '\n'); p && p + 1 < end; p = strchr(p + 1, '\n')) {
+		const char *l = p + 1;
+		if (!strncmp(l, "processed ", 10) || !strncmp(l, "verification time", 17) ||
+		    !strncmp(l, "stack depth", 11) || *l == '\n')
+			continue;
+		prev = line;
+		line = l;
+	}
+	(void)prev;
+	if (!line)
+		return;
+	size_t n = strcspn(line, "\n");
+	if (n >= sizeof(last_verifier_line))
+		n = sizeof(last_verifier_line) - 1;
+	memcpy(last_verifier_line, line, n);
+	last_verifier_line[n] = 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	static char line[65536];
 	va_list copy;
 	va_copy(copy, ap);
 	vsnprintf(line, sizeof(line), fmt, copy);
 	va_end(copy);
 	const char *p = strstr(line, "prog '");
-	if (level == LIBBPF_WARN && p && (strstr(line, "failed") || strstr(line, "load"))) {
+	if (level == LIBBPF_WARN && p && strstr(line, "failed")) {
 		p += 6;
 		const char *q = strchr(p, '\'');
 		if (q && (size_t)(q - p) < sizeof(last_failed_prog)) {
@@ -53,16 +92,56 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 			last_failed_prog[q - p] = 0;
 		}
 	}
-	/* The verifier's last words say why; keep the most recent one. */
-	if (level == LIBBPF_WARN && !strstr(line, "prog '") && strlen(line) > 1 &&
-	    !strstr(line, "-- END") && !strstr(line, "processed "))
-		snprintf(last_verifier_line, sizeof(last_verifier_line), "%s", line);
-	if (level == LIBBPF_DEBUG)
-		return 0;
+	if (level == LIBBPF_WARN)
+		keep_verifier_reason(line);
 	/* Shown with --verbose; a refusal is summarised by the loader. */
 	if (ward_log_get_level() < WARD_LOG_DEBUG)
 		return 0;
 	return ward_log_vprintf(level, fmt, ap);
+}
+
+/* ---- fault injection, for tests of the error paths ----
+ *
+ * WARD_FAULT_INJECT=verifier:PROG  PROG is loaded as a program type that may
+ *                                  not use its helpers, so the real verifier
+ *                                  refuses it and the real fallback runs.
+ * WARD_FAULT_INJECT=tracepoint:TP  the tracepoint TP is looked up under a name
+ *                                  this kernel does not have.
+ * WARD_FAULT_INJECT=btf:PATH       look for the kernel's BTF at PATH.
+ */
+static const char *fault_value(const char *kind)
+{
+	const char *f = getenv("WARD_FAULT_INJECT");
+	size_t n = strlen(kind);
+	if (!f || strncmp(f, kind, n) || f[n] != ':')
+		return NULL;
+	return f + n + 1;
+}
+
+static const char *fault_btf_path(void)
+{
+	const char *p = fault_value("btf");
+	return p ? p : "/sys/kernel/btf/vmlinux";
+}
+
+static const char *tracepoint_name(const char *tp, char *buf, size_t size)
+{
+	const char *f = fault_value("tracepoint");
+	if (f && !strcmp(f, tp)) {
+		snprintf(buf, size, "%s_ward_fault_injected", tp);
+		return buf;
+	}
+	return tp;
+}
+
+static void inject_verifier_fault(struct bpf_program *prog)
+{
+	const char *f = fault_value("verifier");
+	if (!f || strcmp(f, bpf_program__name(prog)))
+		return;
+	/* As a socket filter the program may not call tracing helpers: the
+	 * real verifier refuses it after CO-RE relocation succeeded. */
+	bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
 }
 
 /* ---- preflight: one clear line per cause ---- */
@@ -89,10 +168,11 @@ static enum ward_open_error preflight(void)
 					 "CAP_BPF with CAP_PERFMON); run ward as root");
 		return WARD_OPEN_PERMISSION;
 	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		ward_log(WARD_LOG_ERROR, "this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
-					 "ward needs CONFIG_DEBUG_INFO_BTF=y to relocate its programs",
-			 strerror(errno));
+	const char *btf = fault_btf_path();
+	if (access(btf, R_OK) != 0) {
+		ward_log(WARD_LOG_ERROR, "this kernel has no BTF (%s: %s); ward needs "
+					 "CONFIG_DEBUG_INFO_BTF=y to relocate its programs",
+			 btf, strerror(errno));
 		return WARD_OPEN_KERNEL;
 	}
 	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
@@ -127,8 +207,8 @@ static struct ward_hook_report *hook_add(struct ward_sensor *s, const char *name
 
 static bool tracepoint_exists(const struct btf *vmlinux, const char *tp)
 {
-	char name[128];
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	char name[160], tpbuf[128];
+	snprintf(name, sizeof(name), "btf_trace_%s", tracepoint_name(tp, tpbuf, sizeof(tpbuf)));
 	return !vmlinux || btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
 }
 
@@ -161,6 +241,7 @@ static struct ward_bpf *skel_open(const struct ward_sensor_opts *o, char (*disab
 		/* Handlers run only through the tail-call tables. */
 		if (is_handler(name))
 			bpf_program__set_autoattach(prog, false);
+		inject_verifier_fault(prog);
 		for (size_t i = 0; i < ndisabled; i++)
 			if (!strcmp(disabled[i], name))
 				bpf_program__set_autoload(prog, false);
@@ -180,7 +261,7 @@ static struct ward_bpf *skel_open(const struct ward_sensor_opts *o, char (*disab
 static int load_with_fallback(struct ward_sensor *s, const struct ward_sensor_opts *o,
 			      const struct btf *vmlinux)
 {
-	static char disabled[MAX_HOOKS][64];
+	char (*disabled)[64] = s->refused;
 	size_t ndisabled = 0;
 
 	for (;;) {
@@ -202,21 +283,15 @@ static int load_with_fallback(struct ward_sensor *s, const struct ward_sensor_op
 				 last_verifier_line);
 			return err;
 		}
-		size_t len = strlen(last_verifier_line);
-		if (len && last_verifier_line[len - 1] == '\n')
-			last_verifier_line[len - 1] = 0;
-		struct ward_hook_report *h = hook_add(s, last_failed_prog, last_failed_prog, NULL,
-						      !is_handler(last_failed_prog));
-		if (h) {
-			h->status = WARD_HOOK_FAILED;
-			snprintf(h->reason, sizeof(h->reason), "verifier refused it (%s): %s",
-				 strerror(-err), last_verifier_line);
-		}
-		ward_log(WARD_LOG_WARN, "program %s failed to load: %s", last_failed_prog,
-			 last_verifier_line);
-		if (o->strict)
+		snprintf(s->refused_reason[ndisabled], sizeof(s->refused_reason[0]),
+			 "the verifier refused %s: %s", last_failed_prog,
+			 last_verifier_line[0] ? last_verifier_line : strerror(-err));
+		if (o->strict) {
+			ward_log(WARD_LOG_ERROR, "--strict: %s", s->refused_reason[ndisabled]);
 			return -EPERM;
+		}
 		snprintf(disabled[ndisabled++], 64, "%s", last_failed_prog);
+		s->nrefused = ndisabled;
 	}
 }
 
@@ -258,9 +333,9 @@ static void fill_tail_calls(struct ward_sensor *s)
 		int pfd = prog ? bpf_program__fd(prog) : -1;
 		if (pfd < 0) {
 			struct ward_hook_report *h = hook_add(s, sh->name, sh->prog, sh->covers, false);
-			if (h && h->status != WARD_HOOK_FAILED) {
+			if (h) {
 				h->status = WARD_HOOK_FAILED;
-				snprintf(h->reason, sizeof(h->reason), "program not loaded");
+				snprintf(h->reason, sizeof(h->reason), "%s", refusal_of(s, sh->prog));
 			}
 			continue;
 		}
@@ -294,10 +369,11 @@ static int attach_roots(struct ward_sensor *s, const struct ward_sensor_opts *o,
 				bpf_object__find_program_by_name(s->skel->obj, rh->prog);
 			if (!prog || bpf_program__fd(prog) < 0) {
 				h->status = WARD_HOOK_FAILED;
-				snprintf(h->reason, sizeof(h->reason), "program not loaded");
+				snprintf(h->reason, sizeof(h->reason), "%s", refusal_of(s, rh->prog));
 			} else {
-				struct bpf_link *link =
-					bpf_program__attach_raw_tracepoint(prog, rh->tracepoint);
+				char tpbuf[128];
+				struct bpf_link *link = bpf_program__attach_raw_tracepoint(
+					prog, tracepoint_name(rh->tracepoint, tpbuf, sizeof(tpbuf)));
 				if (!link) {
 					h->status = WARD_HOOK_FAILED;
 					snprintf(h->reason, sizeof(h->reason), "attach: %s",
@@ -307,12 +383,9 @@ static int attach_roots(struct ward_sensor *s, const struct ward_sensor_opts *o,
 				}
 			}
 		}
-		if (h->status != WARD_HOOK_ATTACHED) {
-			ward_log(WARD_LOG_WARN, "hook %s (%s) %s: %s", rh->tracepoint, rh->covers,
-				 h->status == WARD_HOOK_UNAVAILABLE ? "unavailable" : "failed",
-				 h->reason);
-			if (o->strict)
-				return -ENOENT;
+		if (h->status != WARD_HOOK_ATTACHED && o->strict) {
+			ward_log(WARD_LOG_ERROR, "--strict: hook %s: %s", rh->tracepoint, h->reason);
+			return -ENOENT;
 		}
 	}
 	return 0;
@@ -336,7 +409,7 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 		return NULL;
 	}
 	libbpf_set_print(libbpf_print);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = btf__parse(fault_btf_path(), NULL);
 	if (!vmlinux)
 		ward_log(WARD_LOG_WARN, "cannot read kernel BTF to check tracepoints: %s",
 			 strerror(errno));

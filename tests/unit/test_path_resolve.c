@@ -325,6 +325,8 @@ UNIT_TEST(resolve_proc_self_is_the_acting_task)
 	/* reached through a symlink, after "..", and through procfs's own self/ links */
 	CHECK_RESOLVE("/", P("/procself/cwd/file"), 0, pid, pid, E("/real/file"), true);
 	CHECK_RESOLVE("/", "/proc/../proc//self/cwd/file", 0, pid, pid, E("/real/file"), true);
+	/* magic links read as paths from ward's root, even for a task chrooted elsewhere */
+	CHECK_RESOLVE("/proc", "/self/cwd/file", 0, pid, pid, E("/real/file"), true);
 	snprintf(expect, sizeof(expect), "/proc/%u/mounts", pid);
 	CHECK_RESOLVE("/", "/proc/mounts", 0, pid, pid, expect, true);
 	/* a magic link to a pipe has no path: the link itself is the answer */
