@@ -15,21 +15,20 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define WARD_SYSCALL_SLOTS 512
 
-SEC("raw_tp/sys_enter")
-int ward_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ward_sys_enter, struct pt_regs *regs, long id)
 {
-	long id = ctx->args[1];
 	if (id < 0 || id >= WARD_SYSCALL_SLOTS)
 		return 0;
 	bpf_tail_call(ctx, &ward_sys_enter_progs, id);
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int ward_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+/* tp_btf: regs is a typed pointer, read directly (no helper call). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ward_sys_exit, struct pt_regs *regs, long ret)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long id = BPF_CORE_READ(regs, orig_ax);
+	long id = regs->orig_ax;
 	if (id < 0 || id >= WARD_SYSCALL_SLOTS)
 		return 0;
 	bpf_tail_call(ctx, &ward_sys_exit_progs, id);

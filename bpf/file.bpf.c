@@ -268,27 +268,27 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, const char *u
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_open, struct pt_regs *regs, long ret)
 {
 	return on_open(regs, ret, (const char *)WARD_ARG1(regs), WARD_ARG2(regs));
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_creat, struct pt_regs *regs, long ret)
 {
 	/* creat() is open(O_CREAT | O_WRONLY | O_TRUNC) */
 	return on_open(regs, ret, (const char *)WARD_ARG1(regs), 0100 | 01 | O_TRUNC_);
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_openat, struct pt_regs *regs, long ret)
 {
 	return on_open(regs, ret, (const char *)WARD_ARG2(regs), WARD_ARG3(regs));
 }
 
 /* openat2 has the same path argument; flags live in struct open_how. */
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_openat2, struct pt_regs *regs, long ret)
 {
 	__u64 flags = 0;
@@ -333,7 +333,7 @@ static __always_inline int on_modify_fd(struct pt_regs *regs, int fd)
 }
 
 #define MODIFY_FD_PROG(name, fdarg, ok)                                  \
-	SEC("raw_tp/sys_exit")                                           \
+	SEC("tp_btf/sys_exit")                                           \
 	int BPF_PROG(name, struct pt_regs *regs, long ret)               \
 	{                                                                \
 		if (!(ok))                                               \
@@ -373,14 +373,14 @@ static __always_inline int on_close_fd(struct pt_regs *regs, int fd)
 	return emit_fd_event(regs, XDR_FILE_CLOSE, f, fd, NULL, count, 0);
 }
 
-SEC("raw_tp/sys_enter")
+SEC("tp_btf/sys_enter")
 int BPF_PROG(ward_e_close, struct pt_regs *regs, long id)
 {
 	return on_close_fd(regs, (int)WARD_ARG1(regs));
 }
 
 /* dup2/dup3 onto an open fd close it implicitly. */
-SEC("raw_tp/sys_enter")
+SEC("tp_btf/sys_enter")
 int BPF_PROG(ward_e_dup2, struct pt_regs *regs, long id)
 {
 	int oldfd = WARD_ARG1(regs), newfd = WARD_ARG2(regs);
@@ -397,7 +397,7 @@ static __always_inline bool skip_access(__u16 access, long ret)
 }
 
 #define PATH_PROG(name, access, dfd, path, mode, rflags)                             \
-	SEC("raw_tp/sys_exit")                                                        \
+	SEC("tp_btf/sys_exit")                                                        \
 	int BPF_PROG(name, struct pt_regs *regs, long ret)                            \
 	{                                                                             \
 		if (skip_access(access, ret))                                         \
@@ -440,7 +440,7 @@ PATH_PROG(ward_x_futimesat, XDR_FILE_MODIFY_TIMESTAMP, (int)A1, A2, 0, 0)
 
 /* rename family: both names, each relative to its own directory. */
 #define RENAME_PROG(name, od, op, nd, np)                                           \
-	SEC("raw_tp/sys_exit")                                                       \
+	SEC("tp_btf/sys_exit")                                                       \
 	int BPF_PROG(name, struct pt_regs *regs, long ret)                           \
 	{                                                                            \
 		if (skip_access(XDR_FILE_MOVE, ret))                                 \
@@ -470,27 +470,27 @@ static __always_inline int fd_or_path(struct pt_regs *regs, long ret, __u16 acce
 			       (flags & AT_SYMLINK_NOFOLLOW_) ? WARD_F_NOFOLLOW : 0);
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_utimensat, struct pt_regs *regs, long ret)
 {
 	return fd_or_path(regs, ret, XDR_FILE_MODIFY_TIMESTAMP, (int)A1, (const char *)A2,
 			  (int)A4, 0);
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_fchownat, struct pt_regs *regs, long ret)
 {
 	return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, (int)A1, (const char *)A2, (int)A5,
 			  0);
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_fchmod, struct pt_regs *regs, long ret)
 {
 	return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, (int)A1, NULL, 0, A2 & 07777);
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_fchown, struct pt_regs *regs, long ret)
 {
 	return fd_or_path(regs, ret, XDR_FILE_SET_SECURITY, (int)A1, NULL, 0, 0);
@@ -508,7 +508,7 @@ static __always_inline bool is_security_xattr(const char *uname)
 }
 
 #define XATTR_PROG(name, is_fd, nofollow)                                            \
-	SEC("raw_tp/sys_exit")                                                        \
+	SEC("tp_btf/sys_exit")                                                        \
 	int BPF_PROG(name, struct pt_regs *regs, long ret)                            \
 	{                                                                             \
 		if (ret < 0 || !is_security_xattr((const char *)A2))                  \

@@ -135,7 +135,7 @@ int BPF_PROG(ward_process_exit, struct task_struct *task)
 }
 
 /* chdir, fchdir: keep the cache's cwd current. Tail-called from sys_exit. */
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_exit_chdir, struct pt_regs *regs, long ret)
 {
 	if (ret != 0 || (bpf_get_current_pid_tgid() >> 32) == ward_self_tgid)

@@ -84,12 +84,19 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	vsnprintf(line, sizeof(line), fmt, copy);
 	va_end(copy);
 	const char *p = strstr(line, "prog '");
-	if (level == LIBBPF_WARN && p && strstr(line, "failed")) {
+	if (level == LIBBPF_WARN && p && strstr(line, "failed") && !last_failed_prog[0]) {
 		p += 6;
 		const char *q = strchr(p, '\'');
 		if (q && (size_t)(q - p) < sizeof(last_failed_prog)) {
 			memcpy(last_failed_prog, p, q - p);
 			last_failed_prog[q - p] = 0;
+			/* Until the verifier's log says more: libbpf's own words,
+			 * e.g. a CO-RE relocation this kernel cannot satisfy. */
+			const char *why = q + 1;
+			while (*why == ':' || *why == ' ')
+				why++;
+			snprintf(last_verifier_line, sizeof(last_verifier_line), "%.*s",
+				 (int)strcspn(why, "\n"), why);
 		}
 	}
 	if (level == LIBBPF_WARN)
@@ -102,9 +109,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* ---- fault injection, for tests of the error paths ----
  *
- * WARD_FAULT_INJECT=verifier:PROG  PROG is loaded as a program type that may
- *                                  not use its helpers, so the real verifier
- *                                  refuses it and the real fallback runs.
+ * WARD_FAULT_INJECT=verifier:PROG  PROG's first instruction reads a register
+ *                                  nothing wrote, so the real verifier refuses
+ *                                  it and the real fallback runs.
  * WARD_FAULT_INJECT=tracepoint:TP  the tracepoint TP is looked up under a name
  *                                  this kernel does not have.
  * WARD_FAULT_INJECT=btf:PATH       look for the kernel's BTF at PATH.
@@ -139,9 +146,18 @@ static void inject_verifier_fault(struct bpf_program *prog)
 	const char *f = fault_value("verifier");
 	if (!f || strcmp(f, bpf_program__name(prog)))
 		return;
-	/* As a socket filter the program may not call tracing helpers: the
-	 * real verifier refuses it after CO-RE relocation succeeded. */
-	bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
+	/* Make the first instruction read a register nothing wrote. Same
+	 * instruction count, so libbpf's relocations still apply; the real
+	 * verifier then refuses the program ("R9 !read_ok"). */
+	size_t n = bpf_program__insn_cnt(prog);
+	struct bpf_insn *insns = calloc(n, sizeof(*insns));
+	if (!insns)
+		return;
+	memcpy(insns, bpf_program__insns(prog), n * sizeof(*insns));
+	insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0,
+				      .src_reg = 9 };
+	bpf_program__set_insns(prog, insns, n);
+	free(insns);
 }
 
 /* ---- preflight: one clear line per cause ---- */
@@ -284,7 +300,7 @@ static int load_with_fallback(struct ward_sensor *s, const struct ward_sensor_op
 			return err;
 		}
 		snprintf(s->refused_reason[ndisabled], sizeof(s->refused_reason[0]),
-			 "the verifier refused %s: %s", last_failed_prog,
+			 "%s could not be loaded: %s", last_failed_prog,
 			 last_verifier_line[0] ? last_verifier_line : strerror(-err));
 		if (o->strict) {
 			ward_log(WARD_LOG_ERROR, "--strict: %s", s->refused_reason[ndisabled]);
@@ -371,9 +387,8 @@ static int attach_roots(struct ward_sensor *s, const struct ward_sensor_opts *o,
 				h->status = WARD_HOOK_FAILED;
 				snprintf(h->reason, sizeof(h->reason), "%s", refusal_of(s, rh->prog));
 			} else {
-				char tpbuf[128];
-				struct bpf_link *link = bpf_program__attach_raw_tracepoint(
-					prog, tracepoint_name(rh->tracepoint, tpbuf, sizeof(tpbuf)));
+				/* tp_btf: the target was resolved at load */
+				struct bpf_link *link = bpf_program__attach(prog);
 				if (!link) {
 					h->status = WARD_HOOK_FAILED;
 					snprintf(h->reason, sizeof(h->reason), "attach: %s",
