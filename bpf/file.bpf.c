@@ -49,6 +49,27 @@ struct {
 	__type(value, struct modified_val);
 } ward_modified SEC(".maps") __weak;
 
+/* Per process: how many of its open files are in ward_modified. Lets the
+ * exit hook skip the fd table scan for the many processes that wrote
+ * nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __s64);
+} ward_modified_procs SEC(".maps") __weak;
+
+static __always_inline void modified_procs_add(__u32 tgid, __s64 delta)
+{
+	__s64 *n = bpf_map_lookup_elem(&ward_modified_procs, &tgid);
+	if (n) {
+		__sync_fetch_and_add(n, delta);
+		return;
+	}
+	if (delta > 0)
+		bpf_map_update_elem(&ward_modified_procs, &tgid, &delta, BPF_NOEXIST);
+}
+
 static __always_inline struct ward_rec_file *file_rec_begin(struct ward_scratch *s, __u16 access)
 {
 	struct ward_rec_file *r = (void *)s->rec;
@@ -111,7 +132,7 @@ static __noinline int emit_fd_ev(struct pt_regs *regs, struct fd_ev *ev)
 	r->fd = fd;
 	r->count = count;
 	r->rflags = rflags;
-	r->syscall_nr = syscall_nr(regs);
+	r->syscall_nr = regs ? syscall_nr(regs) : 0;
 
 	struct path fpath;
 	bpf_core_read(&fpath, sizeof(fpath), &f->f_path);
@@ -231,6 +252,8 @@ static __always_inline void mark_modified(struct file *f, __u32 tgid)
 	};
 	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY))
 		ward_count(WARD_CNT_STATE_MISS);
+	else
+		modified_procs_add(tgid, 1);
 }
 
 /* flags: as the caller passed them. The kernel strips O_CREAT and O_TRUNC
@@ -326,6 +349,8 @@ static __always_inline int on_modify_fd(struct pt_regs *regs, int fd)
 	struct modified_val val = { .parent = parent, .hash_len = hash_len, .count = 1 };
 	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY))
 		ward_count(WARD_CNT_STATE_MISS);
+	else if (!v)
+		modified_procs_add(tgid, 1);
 	if (ward_access_allowed(XDR_FILE_MODIFY))
 		return emit_fd_event(regs, XDR_FILE_MODIFY, f, fd, NULL, 1, 0);
 	ward_count(WARD_CNT_FILTERED);
@@ -367,6 +392,7 @@ static __always_inline int on_close_fd(struct pt_regs *regs, int fd)
 		return 0;
 	__u64 count = v->count;
 	bpf_map_delete_elem(&ward_modified, &key);
+	modified_procs_add(tgid, -1);
 	if (!ward_access_allowed(XDR_FILE_CLOSE))
 		return 0;
 	/* close(2) releases the fd even when it returns an error. */
@@ -527,3 +553,93 @@ XATTR_PROG(ward_x_fsetxattr, 1, 0)
 XATTR_PROG(ward_x_removexattr, 0, 0)
 XATTR_PROG(ward_x_lremovexattr, 0, 1)
 XATTR_PROG(ward_x_fremovexattr, 1, 0)
+
+/* ---- files a process modified and leaves open when it exits ----
+ *
+ * sched_process_exit runs before exit_files(), so the fd table is intact:
+ * every file still marked modified gets its FILE_CLOSE here, with its count.
+ */
+#define WARD_EXIT_SCAN_FDS 1024  /* fds examined at exit (bpf_loop kernels) */
+#define WARD_EXIT_SCAN_FDS_OLD 64 /* without bpf_loop: a bounded loop */
+#define WARD_EXIT_CLOSES 16       /* FILE_CLOSE records one exit may emit */
+
+struct exit_scan {
+	struct file **arr;
+	__u32 max;
+	__u32 tgid;
+	__u32 n;
+	__u32 more;
+	struct file *found[WARD_EXIT_CLOSES];
+	__s32 fd[WARD_EXIT_CLOSES];
+};
+
+static __always_inline long exit_scan_one(__u32 i, struct exit_scan *sc)
+{
+	if (i >= sc->max)
+		return 1;
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &sc->arr[i]);
+	if (!f)
+		return 0;
+	struct modified_key key = { .file = (__u64)f, .tgid = sc->tgid };
+	if (!bpf_map_lookup_elem(&ward_modified, &key))
+		return 0;
+	if (sc->n >= WARD_EXIT_CLOSES) {
+		sc->more++;
+		return 0;
+	}
+	sc->found[sc->n & (WARD_EXIT_CLOSES - 1)] = f;
+	sc->fd[sc->n & (WARD_EXIT_CLOSES - 1)] = i;
+	sc->n++;
+	return 0;
+}
+
+static long exit_scan_cb(__u32 i, void *ctx)
+{
+	return exit_scan_one(i, ctx);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ward_file_exit, struct task_struct *task)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(cur, signal, live.counter) != 0)
+		return 0;
+	__s64 *pending = bpf_map_lookup_elem(&ward_modified_procs, &tgid);
+	if (!pending)
+		return 0;
+	__s64 n_pending = *pending;
+	bpf_map_delete_elem(&ward_modified_procs, &tgid);
+	if (n_pending <= 0)
+		return 0;
+
+	struct exit_scan sc = { .tgid = tgid };
+	struct fdtable *fdt = BPF_CORE_READ(cur, files, fdt);
+	sc.arr = BPF_CORE_READ(fdt, fd);
+	sc.max = BPF_CORE_READ(fdt, max_fds);
+	if (ward_use_bpf_loop) {
+		bpf_loop(WARD_EXIT_SCAN_FDS, exit_scan_cb, &sc, 0);
+	} else {
+		for (__u32 i = 0; i < WARD_EXIT_SCAN_FDS_OLD; i++)
+			if (exit_scan_one(i, &sc))
+				break;
+	}
+	if (sc.more)
+		ward_count(WARD_CNT_STATE_MISS);
+
+	for (int i = 0; i < WARD_EXIT_CLOSES; i++) {
+		if (i >= sc.n)
+			break;
+		struct modified_key key = { .file = (__u64)sc.found[i], .tgid = tgid };
+		struct modified_val *v = bpf_map_lookup_elem(&ward_modified, &key);
+		if (!v)
+			continue;
+		__u64 count = v->count;
+		bpf_map_delete_elem(&ward_modified, &key);
+		if (ward_access_allowed(XDR_FILE_CLOSE))
+			emit_fd_event((struct pt_regs *)0, XDR_FILE_CLOSE, sc.found[i], sc.fd[i],
+				      NULL, count, WARD_F_AT_EXIT);
+	}
+	return 0;
+}

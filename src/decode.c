@@ -336,6 +336,7 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	f->requested_path = req;
 	f->path_truncated = r->flags & WARD_PATH_TRUNCATED;
 	f->deleted = r->flags & WARD_PATH_DELETED;
+	f->at_exit = r->rflags & WARD_F_AT_EXIT;
 	if (r->path_kind == WARD_PATH_BASE) {
 		resolve_base(r, path, req, d->path, &f->path, &f->resolved);
 	} else {

@@ -43,6 +43,7 @@ struct ward_file_info {
 	bool new_path_truncated;
 	bool deleted;                       /* the file was already unlinked */
 	bool resolved;                      /* path confirmed against the file system */
+	bool at_exit;                       /* FILE_CLOSE done by the process's exit */
 };
 
 struct ward_target_process {

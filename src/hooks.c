@@ -78,6 +78,7 @@ const struct ward_root_hook ward_root_hooks[] = {
 	{ "ward_process_fork", "sched_process_fork", "PROCESS_CREATE" },
 	{ "ward_process_exec", "sched_process_exec", "PROCESS_EXECUTE" },
 	{ "ward_process_exit", "sched_process_exit", "PROCESS_TERMINATE" },
+	{ "ward_file_exit", "sched_process_exit", "FILE_CLOSE of files left open at exit" },
 	{ "ward_sys_exit", "sys_exit", "every FILE_* access but FILE_CLOSE" },
 	{ "ward_sys_enter", "sys_enter", "FILE_CLOSE" },
 };

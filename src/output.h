@@ -32,8 +32,8 @@ struct ward_stats_record {
 
 void ward_json_event(struct ward_buf *b, const struct ward_event *ev);
 void ward_json_stats(struct ward_buf *b, const struct ward_stats_record *r);
-void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_hook_report *hooks,
-		     size_t n);
+void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_kernel_info *k,
+		     const struct ward_hook_report *hooks, size_t n);
 
 void ward_table_header(struct ward_buf *b);
 void ward_table_event(struct ward_buf *b, const struct ward_event *ev);

@@ -119,6 +119,8 @@ static void put_file(struct ward_buf *b, const struct ward_event *ev)
 		key_true(b, "new_path_truncated");
 	if (f->deleted)
 		key_true(b, "deleted");
+	if (f->at_exit)
+		key_true(b, "at_exit");
 	close_obj(b, '}');
 	ward_buf_putc(b, ',');
 }
@@ -227,19 +229,22 @@ static const char *status_name(enum ward_hook_status s)
 	}
 }
 
-void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_hook_report *hooks,
-		     size_t n)
+void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_kernel_info *k,
+		     const struct ward_hook_report *hooks, size_t n)
 {
 	ward_buf_put(b, "{\"kind\":\"stats\",", 16);
 	key_time(b, "time", time_ns);
 	ward_buf_puts(b, "\"startup\":true,\"interval_s\":0,\"counts\":[],\"dropped\":0,");
+	key_cstr(b, "kernel", k->release);
+	key_cstr(b, "lockdown", k->lockdown);
+	key_cstr(b, "path_walk", k->path_walk);
 	ward_json_key(b, "hooks");
 	ward_buf_putc(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		ward_buf_putc(b, '{');
 		key_cstr(b, "name", hooks[i].name);
 		key_cstr(b, "program", hooks[i].prog);
-		key_cstr(b, "kind", hooks[i].root ? "raw_tracepoint" : "syscall");
+		key_cstr(b, "kind", hooks[i].root ? "tracepoint" : "syscall");
 		key_cstr(b, "status", status_name(hooks[i].status));
 		key_cstr(b, "covers", hooks[i].covers);
 		if (hooks[i].reason[0])

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -32,6 +33,7 @@ struct ward_sensor {
 	char refused[MAX_HOOKS][64];
 	char refused_reason[MAX_HOOKS][256];
 	size_t nrefused;
+	struct ward_kernel_info kernel;
 };
 
 static const char *refusal_of(const struct ward_sensor *s, const char *prog)
@@ -176,6 +178,22 @@ static bool has_cap(int cap)
 	return (eff >> cap) & 1;
 }
 
+/* "none [integrity] confidentiality" -> "integrity" */
+static void read_lockdown(char *out, size_t size)
+{
+	snprintf(out, size, "n/a");
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+	if (!f)
+		return;
+	char line[128] = "";
+	if (fgets(line, sizeof(line), f)) {
+		char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+		if (a && b)
+			snprintf(out, size, "%.*s", (int)(b - a - 1), a + 1);
+	}
+	fclose(f);
+}
+
 static enum ward_open_error preflight(void)
 {
 	const int CAP_SYS_ADMIN_ = 21, CAP_PERFMON_ = 38, CAP_BPF_ = 39;
@@ -191,16 +209,12 @@ static enum ward_open_error preflight(void)
 			 btf, strerror(errno));
 		return WARD_OPEN_KERNEL;
 	}
-	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
-	if (f) {
-		char line[128] = "";
-		if (fgets(line, sizeof(line), f) && strstr(line, "[confidentiality]")) {
-			fclose(f);
-			ward_log(WARD_LOG_ERROR, "kernel lockdown is 'confidentiality': BPF may not "
-						 "read kernel memory, so no sensor can work here");
-			return WARD_OPEN_KERNEL;
-		}
-		fclose(f);
+	char lockdown[32];
+	read_lockdown(lockdown, sizeof(lockdown));
+	if (!strcmp(lockdown, "confidentiality")) {
+		ward_log(WARD_LOG_ERROR, "kernel lockdown is 'confidentiality': BPF may not read "
+					 "kernel memory, so no sensor can work here");
+		return WARD_OPEN_KERNEL;
 	}
 	return WARD_OPEN_OK;
 }
@@ -424,6 +438,10 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 		return NULL;
 	}
 	libbpf_set_print(libbpf_print);
+	struct utsname u;
+	if (uname(&u) == 0)
+		snprintf(s->kernel.release, sizeof(s->kernel.release), "%s", u.release);
+	read_lockdown(s->kernel.lockdown, sizeof(s->kernel.lockdown));
 	struct btf *vmlinux = btf__parse(fault_btf_path(), NULL);
 	if (!vmlinux)
 		ward_log(WARD_LOG_WARN, "cannot read kernel BTF to check tracepoints: %s",
@@ -431,6 +449,8 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 
 	*err = WARD_OPEN_RUNTIME;
 	int rc = load_with_fallback(s, o, vmlinux);
+	s->kernel.path_walk = s->skel && s->skel->rodata->ward_use_bpf_loop ? "bpf_loop"
+									    : "bounded loop";
 	if (rc) {
 		if (o->strict && rc == -EPERM)
 			*err = WARD_OPEN_STRICT;
@@ -491,6 +511,11 @@ void ward_sensor_free(struct ward_sensor *s)
 	ward_bpf__destroy(s->skel);
 	free(s->pcpu);
 	free(s);
+}
+
+const struct ward_kernel_info *ward_sensor_kernel(const struct ward_sensor *s)
+{
+	return &s->kernel;
 }
 
 size_t ward_sensor_hooks(const struct ward_sensor *s, const struct ward_hook_report **hooks)

@@ -61,6 +61,15 @@ void ward_sensor_free(struct ward_sensor *s);
 
 size_t ward_sensor_hooks(const struct ward_sensor *s, const struct ward_hook_report **hooks);
 
+/* What ward found about this kernel, for the start-up report. */
+struct ward_kernel_info {
+	char release[65];     /* uname -r */
+	char lockdown[32];    /* "none", "integrity", "confidentiality", "n/a" */
+	const char *path_walk;/* "bpf_loop" or "bounded loop" */
+};
+
+const struct ward_kernel_info *ward_sensor_kernel(const struct ward_sensor *s);
+
 /* Wait up to timeout_ms for a wake-up, then drain the ring. Returns the
  * number of records handed to fn, or -errno (-EINTR on a signal). */
 int ward_sensor_poll(struct ward_sensor *s, int timeout_ms, ward_record_fn fn, void *ctx);

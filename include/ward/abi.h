@@ -148,6 +148,7 @@ enum ward_file_rflags {
 	WARD_F_NOFOLLOW = 1 << 0,    /* final component is not followed */
 	WARD_F_CREATED = 1 << 1,     /* open created the file */
 	WARD_F_DIR = 1 << 2,
+	WARD_F_AT_EXIT = 1 << 3,     /* FILE_CLOSE: closed by the process's exit */
 };
 
 /* WARD_REC_FILE */

@@ -182,8 +182,12 @@ static void print_hooks(struct watch *w)
 				 h->reason, h->covers ? h->covers : "see above");
 		}
 	}
+	const struct ward_kernel_info *k = ward_sensor_kernel(w->sensor);
+	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s; hooks: BTF tracepoints only (no kprobes, "
+				"fentry, LSM or tracefs needed); path walk: %s",
+		 k->release, k->lockdown, k->path_walk);
 	if (w->json) {
-		ward_json_hooks(&w->out, ward_time_realtime_ns(), hooks, n);
+		ward_json_hooks(&w->out, ward_time_realtime_ns(), k, hooks, n);
 		flush_out(w);
 	}
 	ward_log(WARD_LOG_INFO, "ready: %zu hooks attached, %zu problems", attached, problems);
