@@ -314,17 +314,28 @@ class Ward:
         return self.wait_for(ev("FILE_OPEN", pid=os.getpid() if pid is None else pid, path=path),
                              what="marker open of %s" % path)
 
-    def assert_absent(self, pred, marker=None, what=None):
+    def position(self):
+        """Index of the next record: pass as since= to assert_absent."""
+        with self.cond:
+            return len(self.records)
+
+    def sync(self):
+        """Make a marker event and wait for it; returns position() after it, so
+        that everything caused before sync() is at an index below the result."""
+        self.marker()
+        return self.position()
+
+    def assert_absent(self, pred, marker=None, what=None, since=0):
         """After the action was done, make a marker event (default: FILE_OPEN of a
         unique file by this process; or call marker() which must return a predicate
         for an event it caused), wait for it, and assert that no event matching
-        pred was printed before it (or in the same batch)."""
+        pred was printed (records from index since on) before it or in the same batch."""
         if marker is None:
             self.marker()
         else:
             mp = marker()
             self.wait_for(mp, what="marker event")
-        bad = [r for r in self.events() if pred(r)]
+        bad = [r for r in self.snapshot()[since:] if r.get("kind") == "event" and pred(r)]
         assert not bad, "unexpected %s:\n%s" % (
             what or getattr(pred, "desc", pred), "\n".join(short(r) for r in bad[:10]))
 
