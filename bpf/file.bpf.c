@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * FILE events from the syscall exit tracepoint (and close on entry).
+ * FILE events from the syscall exit tracepoint. Nothing hooks sys_enter: a
+ * second program on every syscall of the machine costs more than it gives.
  *
  * Each program handles one syscall and is tail-called by the dispatcher in
  * dispatch.bpf.c through ward_sys_exit_progs[syscall nr]. Only successful
@@ -40,7 +41,26 @@ struct modified_val {
 	__u64 parent;
 	__u64 hash_len;
 	__u64 count;
+	__u64 ino;
+	__u32 dev;
+	__u32 mode;
 };
+
+/* (process, fd) -> the struct file it had when first written. close(2) is
+ * handled at syscall exit, when the fd is already gone: this index says
+ * which modified file the closed fd named. (Hooking sys_enter only for close
+ * would put a second program on every syscall of the machine.) */
+struct fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct fd_key);
+	__type(value, __u64);
+} ward_modified_fds SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -90,6 +110,7 @@ static __always_inline struct ward_rec_file *file_rec_begin(struct ward_scratch 
 	r->req_path.off = r->req_path.len = 0;
 	r->path2.off = r->path2.len = 0;
 	r->req_path2.off = r->req_path2.len = 0;
+	r->file_id = 0;
 	return r;
 }
 
@@ -132,6 +153,7 @@ static __noinline int emit_fd_ev(struct pt_regs *regs, struct fd_ev *ev)
 	r->fd = fd;
 	r->count = count;
 	r->rflags = rflags;
+	r->file_id = (__u64)f;
 	r->syscall_nr = regs ? syscall_nr(regs) : 0;
 
 	struct path fpath;
@@ -156,9 +178,10 @@ static __always_inline int emit_fd_event(struct pt_regs *regs, __u16 access, str
 }
 
 static __always_inline int emit_open_event(struct pt_regs *regs, __u16 access, struct file *f,
-					   int fd, const char *upath, __u32 oflags, __u32 rflags)
+					   int fd, const char *upath, __u32 oflags, __u64 count,
+					   __u32 rflags)
 {
-	struct fd_ev ev = { .f = f, .upath = upath, .count = 1, .oflags = oflags, .use_oflags = 1,
+	struct fd_ev ev = { .f = f, .upath = upath, .count = count, .oflags = oflags, .use_oflags = 1,
 			    .rflags = rflags, .fd = fd, .access = access };
 	return emit_fd_ev(regs, &ev);
 }
@@ -241,19 +264,102 @@ static __always_inline int emit_path_event(struct pt_regs *regs, __u16 access, i
 
 /* ---- open family ---- */
 
-static __always_inline void mark_modified(struct file *f, __u32 tgid)
+/*
+ * Repeated opens: a process opening the same file with the same flags again
+ * within ward_fold_ns is counted, not reported. The next report of that
+ * (process, file, flags) carries the count of the opens it stands for. A
+ * loop that opens one file a million times costs one record per window
+ * instead of a million. The process's start time is part of the key, so a
+ * reused pid never inherits another process's window.
+ */
+__weak const volatile __u64 ward_fold_ns = 0;
+
+struct open_fold_key {
+	__u64 ino;
+	__u64 start_boottime;
+	__u32 dev;
+	__u32 tgid;
+	__u32 flags;
+	__u32 _pad;
+};
+
+struct open_fold_val {
+	__u64 reported_ns;
+	__u64 pending;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct open_fold_key);
+	__type(value, struct open_fold_val);
+} ward_open_fold SEC(".maps") __weak;
+
+/* 0: report this open (*count = opens it stands for); 1: folded. */
+static __always_inline int open_fold(struct file *f, __u32 tgid, __u32 flags, __u64 *count)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	*count = 1;
+	if (!ward_fold_ns)
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct open_fold_key key = {
+		.ino = BPF_CORE_READ(inode, i_ino),
+		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
+		.tgid = tgid,
+		.flags = flags,
+	};
+	if (bpf_core_field_exists(task->start_boottime))
+		key.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct open_fold_val *v = bpf_map_lookup_elem(&ward_open_fold, &key);
+	if (v) {
+		if (now - v->reported_ns < ward_fold_ns) {
+			__sync_fetch_and_add(&v->pending, 1);
+			ward_count(WARD_CNT_DEDUP);
+			return 1;
+		}
+		*count = v->pending + 1;
+		v->pending = 0;
+		v->reported_ns = now;
+		return 0;
+	}
+	struct open_fold_val nv = { .reported_ns = now };
+	bpf_map_update_elem(&ward_open_fold, &key, &nv, BPF_ANY);
+	return 0;
+}
+
+/* Remember that this process modified this open file (through fd). */
+static __always_inline void mark_modified(struct file *f, __u32 tgid, int fd, __u64 parent,
+					  __u64 hash_len, bool existed)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
 	struct modified_key key = { .file = (__u64)f, .tgid = tgid };
 	struct modified_val val = {
-		.parent = (__u64)BPF_CORE_READ(d, d_parent),
-		.hash_len = BPF_CORE_READ(d, d_name.hash_len),
+		.parent = parent,
+		.hash_len = hash_len,
 		.count = 1,
+		.ino = BPF_CORE_READ(inode, i_ino),
+		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
+		.mode = BPF_CORE_READ(inode, i_mode),
 	};
-	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY))
+	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY)) {
 		ward_count(WARD_CNT_STATE_MISS);
-	else
+		return;
+	}
+	if (!existed)
 		modified_procs_add(tgid, 1);
+	struct fd_key fk = { .tgid = tgid, .fd = fd };
+	__u64 file = (__u64)f;
+	if (bpf_map_update_elem(&ward_modified_fds, &fk, &file, BPF_ANY))
+		ward_count(WARD_CNT_STATE_MISS);
+}
+
+static __always_inline void mark_modified_now(struct file *f, __u32 tgid, int fd)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	mark_modified(f, tgid, fd, (__u64)BPF_CORE_READ(d, d_parent),
+		      BPF_CORE_READ(d, d_name.hash_len), false);
 }
 
 /* flags: as the caller passed them. The kernel strips O_CREAT and O_TRUNC
@@ -275,18 +381,20 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, const char *u
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
 	bool created = fmode & FMODE_CREATED_;
 	__u16 access = created ? XDR_FILE_CREATE : XDR_FILE_OPEN;
-	if (ward_access_allowed(access))
-		emit_open_event(regs, access, f, ret, upath, flags, created ? WARD_F_CREATED : 0);
-	else
+	__u64 count = 1;
+	if (!ward_access_allowed(access))
 		ward_count(WARD_CNT_FILTERED);
+	else if (created || !open_fold(f, tgid, flags, &count))
+		emit_open_event(regs, access, f, ret, upath, flags, count,
+				created ? WARD_F_CREATED : 0);
 
 	/* Truncating an existing file is its first modification. */
 	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
 	if (!created && (flags & O_TRUNC_) && (flags & O_ACCMODE_) &&
 	    (imode & S_IFMT_) == S_IFREG_) {
 		if (ward_access_allowed(XDR_FILE_MODIFY))
-			emit_open_event(regs, XDR_FILE_MODIFY, f, ret, upath, flags, 0);
-		mark_modified(f, tgid);
+			emit_open_event(regs, XDR_FILE_MODIFY, f, ret, upath, flags, 1, 0);
+		mark_modified_now(f, tgid, ret);
 	}
 	return 0;
 }
@@ -346,11 +454,7 @@ static __always_inline int on_modify_fd(struct pt_regs *regs, int fd)
 		ward_count(WARD_CNT_DEDUP);
 		return 0;
 	}
-	struct modified_val val = { .parent = parent, .hash_len = hash_len, .count = 1 };
-	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY))
-		ward_count(WARD_CNT_STATE_MISS);
-	else if (!v)
-		modified_procs_add(tgid, 1);
+	mark_modified(f, tgid, fd, parent, hash_len, v != NULL);
 	if (ward_access_allowed(XDR_FILE_MODIFY))
 		return emit_fd_event(regs, XDR_FILE_MODIFY, f, fd, NULL, 1, 0);
 	ward_count(WARD_CNT_FILTERED);
@@ -377,40 +481,63 @@ MODIFY_FD_PROG(ward_x_sendfile, WARD_ARG1, ret > 0)
 MODIFY_FD_PROG(ward_x_copy_file_range, WARD_ARG3, ret > 0)
 MODIFY_FD_PROG(ward_x_splice, WARD_ARG3, ret > 0)
 
-/* ---- close: on entry, while the fd still names the file ---- */
+/* ---- close, at syscall exit ---- */
+
+/* A FILE_CLOSE whose path user space takes from the FILE_MODIFY that
+ * carried the same file_id (the struct file may be freed by now). */
+static __noinline int emit_close_by_id(struct pt_regs *regs, struct fd_key *fk, __u64 file,
+				       struct modified_val *mv)
+{
+	struct ward_scratch *s = ward_scratch();
+	if (!s)
+		return 0;
+	struct ward_rec_file *r = file_rec_begin(s, XDR_FILE_CLOSE);
+	r->path_kind = WARD_PATH_ID;
+	r->file_id = file;
+	r->fd = fk->fd;
+	r->count = mv->count;
+	r->inode = mv->ino;
+	r->dev = mv->dev;
+	r->mode = mv->mode;
+	r->syscall_nr = syscall_nr(regs);
+	return ward_emit(r, sizeof(*r));
+}
 
 static __always_inline int on_close_fd(struct pt_regs *regs, int fd)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file *f = ward_fd_file(task, fd);
-	if (!f)
+	struct fd_key fk = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
+	__u64 *fp = bpf_map_lookup_elem(&ward_modified_fds, &fk);
+	if (!fp)
 		return 0;
-	struct modified_key key = { .file = (__u64)f, .tgid = tgid };
+	__u64 file = *fp;
+	bpf_map_delete_elem(&ward_modified_fds, &fk);
+	struct modified_key key = { .file = file, .tgid = fk.tgid };
 	struct modified_val *v = bpf_map_lookup_elem(&ward_modified, &key);
 	if (!v)
 		return 0;
-	__u64 count = v->count;
+	struct modified_val mv = *v;
 	bpf_map_delete_elem(&ward_modified, &key);
-	modified_procs_add(tgid, -1);
+	modified_procs_add(fk.tgid, -1);
 	if (!ward_access_allowed(XDR_FILE_CLOSE))
 		return 0;
-	/* close(2) releases the fd even when it returns an error. */
-	return emit_fd_event(regs, XDR_FILE_CLOSE, f, fd, NULL, count, 0);
+	return emit_close_by_id(regs, &fk, file, &mv);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(ward_e_close, struct pt_regs *regs, long id)
+/* close(2) releases the fd even when it returns an error (but EBADF). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ward_x_close, struct pt_regs *regs, long ret)
 {
+	if (ret == -9 /* EBADF */)
+		return 0;
 	return on_close_fd(regs, (int)WARD_ARG1(regs));
 }
 
 /* dup2/dup3 onto an open fd close it implicitly. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(ward_e_dup2, struct pt_regs *regs, long id)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ward_x_dup2, struct pt_regs *regs, long ret)
 {
 	int oldfd = WARD_ARG1(regs), newfd = WARD_ARG2(regs);
-	if (oldfd == newfd)
+	if (ret < 0 || oldfd == newfd)
 		return 0;
 	return on_close_fd(regs, newfd);
 }
@@ -637,6 +764,8 @@ int BPF_PROG(ward_file_exit, struct task_struct *task)
 			continue;
 		__u64 count = v->count;
 		bpf_map_delete_elem(&ward_modified, &key);
+		struct fd_key fk = { .tgid = tgid, .fd = sc.fd[i] };
+		bpf_map_delete_elem(&ward_modified_fds, &fk);
 		if (ward_access_allowed(XDR_FILE_CLOSE))
 			emit_fd_event((struct pt_regs *)0, XDR_FILE_CLOSE, sc.found[i], sc.fd[i],
 				      NULL, count, WARD_F_AT_EXIT);

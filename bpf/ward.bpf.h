@@ -119,12 +119,7 @@ struct {
 	__type(value, __u32);
 } ward_sys_exit_progs SEC(".maps") __weak;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 512);
-	__type(key, __u32);
-	__type(value, __u32);
-} ward_sys_enter_progs SEC(".maps") __weak;
+
 
 static __always_inline struct ward_percpu *ward_pcpu(void)
 {

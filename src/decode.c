@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_table.h"
 #include "path_resolve.h"
 #include "ward/abi.h"
 
@@ -23,7 +24,12 @@ struct ward_decoder {
 	char comm[17];
 	char path[PATH_MAX];
 	char new_path[PATH_MAX];
+	char close_path[PATH_MAX];
+	struct ward_file_table *open_files;
 };
+
+/* Files modified and not yet closed that ward remembers the path of. */
+#define WARD_OPEN_FILES_MAX 65536
 
 struct ward_decoder *ward_decoder_new(struct ward_proc_cache *cache, uint64_t boot_to_unix_ns,
 				      const char *procfs_root)
@@ -34,6 +40,11 @@ struct ward_decoder *ward_decoder_new(struct ward_proc_cache *cache, uint64_t bo
 	d->cache = cache;
 	d->boot_to_unix_ns = boot_to_unix_ns;
 	d->procfs_root = procfs_root;
+	d->open_files = ward_file_table_new(WARD_OPEN_FILES_MAX);
+	if (!d->open_files) {
+		free(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -43,6 +54,7 @@ void ward_decoder_free(struct ward_decoder *d)
 		return;
 	free(d->prev_exe);
 	free(d->prev_cmdline);
+	ward_file_table_free(d->open_files);
 	free(d);
 }
 
@@ -337,11 +349,28 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	f->path_truncated = r->flags & WARD_PATH_TRUNCATED;
 	f->deleted = r->flags & WARD_PATH_DELETED;
 	f->at_exit = r->rflags & WARD_F_AT_EXIT;
+	uint32_t tgid = r->c.task.tgid;
 	if (r->path_kind == WARD_PATH_BASE) {
 		resolve_base(r, path, req, d->path, &f->path, &f->resolved);
+	} else if (r->path_kind == WARD_PATH_ID) {
+		/* FILE_CLOSE at syscall exit: the path of its FILE_MODIFY */
+		size_t len;
+		const char *known = ward_file_table_get(d->open_files, tgid, r->file_id, &len);
+		if (known) {
+			memcpy(d->close_path, known, len + 1);
+			ref_set(&f->path, d->close_path, len);
+			f->resolved = true;
+		} else {
+			d->stats.close_unknown++;
+		}
+		ward_file_table_drop(d->open_files, tgid, r->file_id);
 	} else {
 		f->path = path;
 		f->resolved = true;
+		if (r->access_type == XDR_FILE_MODIFY && r->file_id && path.s)
+			ward_file_table_put(d->open_files, tgid, r->file_id, path.s, path.len);
+		else if (r->access_type == XDR_FILE_CLOSE)
+			ward_file_table_drop(d->open_files, tgid, r->file_id);
 	}
 	if (r->access_type == XDR_FILE_MOVE) {
 		f->requested_new_path = req2;

@@ -22,6 +22,7 @@ struct ward_decode_stats {
 	uint64_t reordered;    /* records that arrived after a later one */
 	uint64_t cache_loads;  /* processes loaded from /proc on a cache miss */
 	uint64_t cache_only;   /* records that only updated the cache */
+	uint64_t close_unknown;/* FILE_CLOSE whose FILE_MODIFY was not seen (path null) */
 };
 
 struct ward_decoder;

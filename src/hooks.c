@@ -14,8 +14,7 @@
 #error "ward's syscall handlers read x86_64 registers (bpf/ward.bpf.h); port WARD_ARGn first"
 #endif
 
-#define X(sys, covers) { SYS_##sys, #sys, "ward_x_" #sys, false, covers }
-#define E(sys, prog, covers) { SYS_##sys, #sys, prog, true, covers }
+#define X(sys, covers) { SYS_##sys, #sys, "ward_x_" #sys, covers }
 
 const struct ward_syscall_hook ward_syscall_hooks[] = {
 	X(open, "FILE_OPEN FILE_CREATE FILE_MODIFY"),
@@ -33,9 +32,9 @@ const struct ward_syscall_hook ward_syscall_hooks[] = {
 	X(copy_file_range, "FILE_MODIFY"),
 	X(splice, "FILE_MODIFY"),
 	X(truncate, "FILE_MODIFY"),
-	E(close, "ward_e_close", "FILE_CLOSE"),
-	E(dup2, "ward_e_dup2", "FILE_CLOSE"),
-	E(dup3, "ward_e_dup2", "FILE_CLOSE"),
+	X(close, "FILE_CLOSE"),
+	{ SYS_dup2, "dup2", "ward_x_dup2", "FILE_CLOSE" },
+	{ SYS_dup3, "dup3", "ward_x_dup2", "FILE_CLOSE" },
 	X(unlink, "FILE_DELETE"),
 	X(unlinkat, "FILE_DELETE"),
 	X(rmdir, "FILE_DELETE"),
@@ -68,8 +67,8 @@ const struct ward_syscall_hook ward_syscall_hooks[] = {
 	X(utimes, "FILE_MODIFY_TIMESTAMP"),
 	X(futimesat, "FILE_MODIFY_TIMESTAMP"),
 	X(utimensat, "FILE_MODIFY_TIMESTAMP"),
-	{ SYS_chdir, "chdir", "ward_exit_chdir", false, "process cwd" },
-	{ SYS_fchdir, "fchdir", "ward_exit_chdir", false, "process cwd" },
+	{ SYS_chdir, "chdir", "ward_exit_chdir", "process cwd" },
+	{ SYS_fchdir, "fchdir", "ward_exit_chdir", "process cwd" },
 };
 
 const size_t ward_syscall_hook_count = sizeof(ward_syscall_hooks) / sizeof(ward_syscall_hooks[0]);
@@ -79,8 +78,7 @@ const struct ward_root_hook ward_root_hooks[] = {
 	{ "ward_process_exec", "sched_process_exec", "PROCESS_EXECUTE" },
 	{ "ward_process_exit", "sched_process_exit", "PROCESS_TERMINATE" },
 	{ "ward_file_exit", "sched_process_exit", "FILE_CLOSE of files left open at exit" },
-	{ "ward_sys_exit", "sys_exit", "every FILE_* access but FILE_CLOSE" },
-	{ "ward_sys_enter", "sys_enter", "FILE_CLOSE" },
+	{ "ward_sys_exit", "sys_exit", "every FILE_* access" },
 };
 
 const size_t ward_root_hook_count = sizeof(ward_root_hooks) / sizeof(ward_root_hooks[0]);

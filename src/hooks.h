@@ -13,7 +13,6 @@ struct ward_syscall_hook {
 	int nr;             /* syscall number on this architecture */
 	const char *name;   /* syscall name */
 	const char *prog;   /* BPF program that handles it */
-	bool on_enter;      /* tail-called from sys_enter (else sys_exit) */
 	const char *covers; /* access types it produces */
 };
 

@@ -259,6 +259,7 @@ static struct ward_bpf *skel_open(const struct ward_sensor_opts *o, char (*disab
 		return NULL;
 	skel->rodata->ward_self_tgid = getpid();
 	skel->rodata->ward_wakeup_bytes = o->wakeup_bytes;
+	skel->rodata->ward_fold_ns = o->fold_ns;
 	/* bpf_loop (5.17+) keeps verification of the path walk to ~1k
 	 * instructions per program instead of ~60k. */
 	skel->rodata->ward_use_bpf_loop =
@@ -355,7 +356,6 @@ static int set_filters(struct ward_sensor *s, const struct ward_sensor_opts *o)
 static void fill_tail_calls(struct ward_sensor *s)
 {
 	int exit_fd = bpf_map__fd(s->skel->maps.ward_sys_exit_progs);
-	int enter_fd = bpf_map__fd(s->skel->maps.ward_sys_enter_progs);
 	for (size_t i = 0; i < ward_syscall_hook_count; i++) {
 		const struct ward_syscall_hook *sh = &ward_syscall_hooks[i];
 		struct bpf_program *prog =
@@ -370,7 +370,7 @@ static void fill_tail_calls(struct ward_sensor *s)
 			continue;
 		}
 		uint32_t key = sh->nr;
-		if (bpf_map_update_elem(sh->on_enter ? enter_fd : exit_fd, &key, &pfd, BPF_ANY)) {
+		if (bpf_map_update_elem(exit_fd, &key, &pfd, BPF_ANY)) {
 			struct ward_hook_report *h = hook_add(s, sh->name, sh->prog, sh->covers, false);
 			if (h) {
 				h->status = WARD_HOOK_FAILED;

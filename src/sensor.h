@@ -24,6 +24,7 @@ struct ward_sensor_opts {
 	const char (*comms)[WARD_COMM_LEN];
 	size_t ncomms;
 	uint64_t access_mask[2]; /* allowed access types, see ward_access_bit() */
+	uint64_t fold_ns;       /* fold repeated opens within this window; 0 = off */
 };
 
 enum ward_hook_status {

@@ -137,10 +137,13 @@ struct ward_rec_exit {
  *  BASE: the syscall named a path string; path is the canonical directory it
  *        is relative to (dirfd, cwd or the task's root) and requested_path
  *        is the string. User space joins and resolves them.
+ *  ID: FILE_CLOSE at syscall exit, when the file may be gone: the path is the
+ *      one the earlier FILE_MODIFY with the same (tgid, file_id) carried.
  */
 enum ward_path_kind {
 	WARD_PATH_FD = 0,
 	WARD_PATH_BASE = 1,
+	WARD_PATH_ID = 2,   /* no path: the one of the FILE_MODIFY with this file_id */
 };
 
 /* Syscall semantics user space needs to resolve a BASE path. */
@@ -164,6 +167,7 @@ struct ward_rec_file {
 	__u32 dev;          /* st_dev as the kernel encodes it (new_encode) */
 	__u64 inode;
 	__u64 count;        /* repeats folded into this record (>= 1) */
+	__u64 file_id;      /* the struct file's address: pairs MODIFY and CLOSE */
 	__u32 syscall_nr;
 	__s32 fd;
 	struct ward_str path;       /* canonical path, or base dir (BASE) */
@@ -229,7 +233,7 @@ _Static_assert(sizeof(struct ward_rec_common) == 80, "common size");
 _Static_assert(sizeof(struct ward_rec_fork) == 96, "fork size");
 _Static_assert(sizeof(struct ward_rec_exec) == 120, "exec size");
 _Static_assert(sizeof(struct ward_rec_exit) == 88, "exit size");
-_Static_assert(sizeof(struct ward_rec_file) == 144, "file size");
+_Static_assert(sizeof(struct ward_rec_file) == 152, "file size");
 _Static_assert(sizeof(struct ward_rec_cwd) == 96, "cwd size");
 _Static_assert(WARD_REC_MAX < 65536, "ward_str offsets are 16-bit");
 

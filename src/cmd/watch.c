@@ -29,11 +29,13 @@
 #define DEFAULT_RING (8ULL << 20)
 #define DEFAULT_FLUSH_MS 100
 #define DEFAULT_STATS_S 5
+#define DEFAULT_FOLD_MS 1000
 #define PROC_GRACE_NS (5ULL * 1000000000ULL)
 
 static const char usage_text[] =
 	"usage: ward watch [--json] [--pid PID]... [--comm NAME]... [--type TYPE]...\n"
 	"                  [--ring-size BYTES] [--flush-ms MS] [--stats-interval SECONDS]\n"
+	"                  [--fold-ms MS]\n"
 	"                  [--strict] [--verbose]\n"
 	"\n"
 	"Watch process and file activity on this host, live, until Ctrl-C.\n"
@@ -49,6 +51,9 @@ static const char usage_text[] =
 	"                           is read (default 100; a fuller ring wakes ward sooner)\n"
 	"      --stats-interval S   seconds between stats records in --json (default 5;\n"
 	"                           0 = only at exit)\n"
+	"      --fold-ms MS         report a process's repeated opens of the same file\n"
+	"                           (same flags) once per MS milliseconds, with a count\n"
+	"                           (default 1000; 0 = report every open)\n"
 	"      --strict             exit if any hook or program fails to load\n"
 	"  -v, --verbose            print libbpf and verifier messages\n"
 	"  -h, --help               this help\n"
@@ -196,7 +201,7 @@ static void print_hooks(struct watch *w)
 static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor_opts *o,
 		      uint32_t *pids, char (*comms)[WARD_COMM_LEN], uint32_t *flush_ms)
 {
-	enum { OPT_RING = 256, OPT_FLUSH, OPT_STATS, OPT_STRICT };
+	enum { OPT_RING = 256, OPT_FLUSH, OPT_STATS, OPT_STRICT, OPT_FOLD };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -206,6 +211,7 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		{ "flush-ms", required_argument, NULL, OPT_FLUSH },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "fold-ms", required_argument, NULL, OPT_FOLD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -292,6 +298,13 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		case OPT_STRICT:
 			o->strict = true;
 			break;
+		case OPT_FOLD:
+			if (ward_parse_u64(optarg, &v) || v > 3600000) {
+				ward_log(WARD_LOG_ERROR, "--fold-ms: '%s' must be 0 to 3600000", optarg);
+				return -EINVAL;
+			}
+			o->fold_ns = v * 1000000ULL;
+			break;
 		case 'v':
 			ward_log_set_level(WARD_LOG_DEBUG);
 			break;
@@ -320,6 +333,7 @@ int ward_cmd_watch(int argc, char **argv)
 		.pids = pids,
 		.comms = comms,
 		.access_mask = { ~0ULL, ~0ULL },
+		.fold_ns = DEFAULT_FOLD_MS * 1000000ULL,
 	};
 	uint32_t flush_ms = DEFAULT_FLUSH_MS;
 	int ret = parse_args(argc, argv, &w, &o, pids, comms, &flush_ms);
