@@ -309,6 +309,19 @@ static void resolve_base(const struct ward_rec_file *r, struct ward_str_ref base
 			 bool *resolved)
 {
 	unsigned int flags = (r->rflags & WARD_F_NOFOLLOW) ? WARD_RESOLVE_NOFOLLOW : 0;
+	/* The common case costs no syscall: one name in a directory the kernel
+	 * walked, final component not followed (unlink, rename, mkdir). */
+	if (flags && base.s && req.s && req.len && !memchr(req.s, '/', req.len) &&
+	    strcmp(req.s, ".") && strcmp(req.s, "..") && base.len + req.len + 2 <= PATH_MAX) {
+		size_t n = base.len;
+		memcpy(buf, base.s, n);
+		if (n > 1)
+			buf[n++] = '/';
+		memcpy(buf + n, req.s, req.len + 1);
+		ref_set(out, buf, n + req.len);
+		*resolved = true;
+		return;
+	}
 	int n = ward_path_resolve(base.s ? base.s : "/", req.s ? req.s : "", flags, r->c.task.tgid,
 				  r->c.task.tid, buf, PATH_MAX, resolved);
 	if (n < 0) {

@@ -112,6 +112,54 @@ UNIT_TEST(base_path_is_joined_and_normalised)
 	teardown();
 }
 
+UNIT_TEST(single_name_nofollow_is_joined_without_file_system)
+{
+	setup();
+	struct ward_event ev;
+	size_t n = file_rec(0, 0, XDR_FILE_DELETE, WARD_PATH_BASE, "/nonexistent-dir", "victim");
+	((struct ward_rec_file *)rec)->rflags = WARD_F_NOFOLLOW;
+	CHECK_EQ_INT(ward_decode(dec, rec, n, &ev), 1);
+	CHECK_EQ_STR(ev.file.path.s, "/nonexistent-dir/victim");
+	CHECK(ev.file.resolved);
+	/* ".." is not a plain name */
+	n = file_rec(1, 0, XDR_FILE_DELETE, WARD_PATH_BASE, "/nonexistent-dir/a", "..");
+	((struct ward_rec_file *)rec)->rflags = WARD_F_NOFOLLOW;
+	CHECK_EQ_INT(ward_decode(dec, rec, n, &ev), 1);
+	CHECK_EQ_STR(ev.file.path.s, "/nonexistent-dir");
+	/* the root directory as base */
+	n = file_rec(2, 0, XDR_FILE_CREATE, WARD_PATH_BASE, "/", "newdir");
+	((struct ward_rec_file *)rec)->rflags = WARD_F_NOFOLLOW;
+	CHECK_EQ_INT(ward_decode(dec, rec, n, &ev), 1);
+	CHECK_EQ_STR(ev.file.path.s, "/newdir");
+	teardown();
+}
+
+UNIT_TEST(close_takes_the_path_of_its_modify)
+{
+	setup();
+	struct ward_event ev;
+	size_t n = file_rec(0, 0, XDR_FILE_MODIFY, WARD_PATH_FD, "/var/log/app.log", NULL);
+	((struct ward_rec_file *)rec)->file_id = 0xffff888001234500ULL;
+	CHECK_EQ_INT(ward_decode(dec, rec, n, &ev), 1);
+	memset(rec, 0, sizeof(rec));
+	struct ward_rec_file *r = (void *)rec;
+	r->access_type = XDR_FILE_CLOSE;
+	r->path_kind = WARD_PATH_ID;
+	r->file_id = 0xffff888001234500ULL;
+	r->count = 12;
+	common(&r->c, WARD_REC_FILE, sizeof(*r), 0, 1, 3999990);
+	CHECK_EQ_INT(ward_decode(dec, rec, sizeof(*r), &ev), 1);
+	CHECK_EQ_INT(ev.access_type, XDR_FILE_CLOSE);
+	CHECK_EQ_STR(ev.file.path.s, "/var/log/app.log");
+	CHECK_EQ_INT(ev.count, 12);
+	/* a second close of the same id has no path any more */
+	r->c.hdr.seq = 2;
+	CHECK_EQ_INT(ward_decode(dec, rec, sizeof(*r), &ev), 1);
+	CHECK(ev.file.path.s == NULL);
+	CHECK_EQ_INT(ward_decoder_stats(dec)->close_unknown, 1);
+	teardown();
+}
+
 UNIT_TEST(sequence_gap_counts_losses_and_shifts_output_seq)
 {
 	setup();
