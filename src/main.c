@@ -23,7 +23,11 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'ward <command> --help' describes a command. 'ward --version' prints the "
-	      "version.\n",
+	      "version.\n"
+	      "\nEXAMPLES\n"
+	      "  ward watch                 live table of process and file events (root)\n"
+	      "  ward watch --json          the same as JSON Lines (docs/output.md)\n"
+	      "  ward watch --help          every option of watch\n",
 	      f);
 }
 

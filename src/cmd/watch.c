@@ -221,7 +221,8 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jp:c:t:vh", longopts, NULL)) != -1) {
+	opterr = 0; /* one "ward: error:" line of our own instead of getopt's */
+	while ((c = getopt_long(argc, argv, ":jp:c:t:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			w->json = true;
@@ -311,8 +312,13 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		case 'h':
 			fputs(usage_text, stdout);
 			return 1;
+		case ':':
+			ward_log(WARD_LOG_ERROR, "option '%s' needs a value (see 'ward watch --help')",
+				 argv[optind - 1]);
+			return -EINVAL;
 		default:
-			fputs("Try 'ward watch --help'.\n", stderr);
+			ward_log(WARD_LOG_ERROR, "unknown option '%s' (see 'ward watch --help')",
+				 argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
