@@ -26,6 +26,7 @@ endif
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_COMPAT_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.compat.bpf.o,$(BPF_SRCS))
 LIB_SRCS  := $(wildcard src/lib/*.c)
 CORE_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/cmd/*.c)
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(CORE_SRCS) src/main.c)
@@ -47,7 +48,17 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/ward/abi.h $(B
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The same programs without bpf_loop(), for kernels 5.10 to 5.16.
+$(BUILD)/bpf/%.compat.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/ward/abi.h $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARD_COMPAT -c $< -o $@
+
 $(BUILD)/ward.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/ward_compat.bpf.o: $(BPF_COMPAT_OBJS)
 	$(call msg,LINK-BPF,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
 
@@ -55,7 +66,11 @@ $(BUILD)/ward.skel.h: $(BUILD)/ward.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ward_bpf > $@
 
-$(BUILD)/%.o: %.c | $(BUILD)/ward.skel.h
+$(BUILD)/ward_compat.skel.h: $(BUILD)/ward_compat.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ward_compat_bpf > $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -66,7 +81,7 @@ $(BUILD)/ward: $(USER_OBJS)
 
 # Unit tests: pure logic, no root, no BPF, under ASan and UBSan.
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
-UNIT_LIB_SRCS := $(LIB_SRCS) $(filter-out src/loader.c src/ring.c src/sensor.c src/cmd/%,$(CORE_SRCS))
+UNIT_LIB_SRCS := $(LIB_SRCS) $(filter-out src/sensor.c src/skel.c src/cmd/%,$(CORE_SRCS))
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_LIB_SRCS) $(wildcard src/*.h src/lib/*.h include/ward/*.h)
 	$(call msg,UNIT,$@)
 	$(Q)mkdir -p $(@D)

@@ -266,13 +266,12 @@ static __always_inline int emit_path_event(struct pt_regs *regs, __u16 access, i
 
 /*
  * Repeated opens: a process opening the same file with the same flags again
- * within ward_fold_ns is counted, not reported. The next report of that
+ * within ward_cfg.fold_ns is counted, not reported. The next report of that
  * (process, file, flags) carries the count of the opens it stands for. A
  * loop that opens one file a million times costs one record per window
  * instead of a million. The process's start time is part of the key, so a
  * reused pid never inherits another process's window.
  */
-__weak const volatile __u64 ward_fold_ns = 0;
 
 struct open_fold_key {
 	__u64 ino;
@@ -299,7 +298,7 @@ struct {
 static __always_inline int open_fold(struct file *f, __u32 tgid, __u32 flags, __u64 *count)
 {
 	*count = 1;
-	if (!ward_fold_ns)
+	if (!ward_cfg.fold_ns)
 		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct inode *inode = BPF_CORE_READ(f, f_inode);
@@ -314,7 +313,7 @@ static __always_inline int open_fold(struct file *f, __u32 tgid, __u32 flags, __
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct open_fold_val *v = bpf_map_lookup_elem(&ward_open_fold, &key);
 	if (v) {
-		if (now - v->reported_ns < ward_fold_ns) {
+		if (now - v->reported_ns < ward_cfg.fold_ns) {
 			__sync_fetch_and_add(&v->pending, 1);
 			ward_count(WARD_CNT_DEDUP);
 			return 1;
@@ -370,7 +369,7 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, const char *u
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (ward_task_filtered(tgid)) {
-		if (tgid != ward_self_tgid)
+		if (tgid != ward_cfg.self_tgid)
 			ward_count(WARD_CNT_FILTERED);
 		return 0;
 	}
@@ -688,7 +687,11 @@ XATTR_PROG(ward_x_fremovexattr, 1, 0)
  */
 #define WARD_EXIT_SCAN_FDS 1024  /* fds examined at exit (bpf_loop kernels) */
 #define WARD_EXIT_SCAN_FDS_OLD 64 /* without bpf_loop: a bounded loop */
+#ifndef WARD_COMPAT
 #define WARD_EXIT_CLOSES 16       /* FILE_CLOSE records one exit may emit */
+#else
+#define WARD_EXIT_CLOSES 4        /* each one is another path walk to verify */
+#endif
 
 struct exit_scan {
 	struct file **arr;
@@ -699,6 +702,15 @@ struct exit_scan {
 	struct file *found[WARD_EXIT_CLOSES];
 	__s32 fd[WARD_EXIT_CLOSES];
 };
+
+/* In a per-CPU map rather than on the stack: values the verifier cannot
+ * know keep every iteration of the scan alike, so it is verified once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exit_scan);
+} ward_exit_scan SEC(".maps") __weak;
 
 static __always_inline long exit_scan_one(__u32 i, struct exit_scan *sc)
 {
@@ -721,10 +733,17 @@ static __always_inline long exit_scan_one(__u32 i, struct exit_scan *sc)
 	return 0;
 }
 
+#ifndef WARD_COMPAT
+struct exit_scan_ctx {
+	struct exit_scan *sc;
+};
+
 static long exit_scan_cb(__u32 i, void *ctx)
 {
-	return exit_scan_one(i, ctx);
+	struct exit_scan_ctx *c = ctx;
+	return exit_scan_one(i, c->sc);
 }
+#endif
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ward_file_exit, struct task_struct *task)
@@ -741,34 +760,43 @@ int BPF_PROG(ward_file_exit, struct task_struct *task)
 	if (n_pending <= 0)
 		return 0;
 
-	struct exit_scan sc = { .tgid = tgid };
+	__u32 zero = 0;
+	struct exit_scan *sc = bpf_map_lookup_elem(&ward_exit_scan, &zero);
+	if (!sc)
+		return 0;
+	sc->tgid = tgid;
+	sc->n = 0;
+	sc->more = 0;
 	struct fdtable *fdt = BPF_CORE_READ(cur, files, fdt);
-	sc.arr = BPF_CORE_READ(fdt, fd);
-	sc.max = BPF_CORE_READ(fdt, max_fds);
-	if (ward_use_bpf_loop) {
-		bpf_loop(WARD_EXIT_SCAN_FDS, exit_scan_cb, &sc, 0);
-	} else {
-		for (__u32 i = 0; i < WARD_EXIT_SCAN_FDS_OLD; i++)
-			if (exit_scan_one(i, &sc))
-				break;
-	}
-	if (sc.more)
+	sc->arr = BPF_CORE_READ(fdt, fd);
+	sc->max = BPF_CORE_READ(fdt, max_fds);
+#ifndef WARD_COMPAT
+	struct exit_scan_ctx c = { .sc = sc };
+	bpf_loop(WARD_EXIT_SCAN_FDS, exit_scan_cb, &c, 0);
+#else
+	for (__u32 i = 0; i < WARD_EXIT_SCAN_FDS_OLD; i++)
+		if (exit_scan_one(i, sc))
+			break;
+#endif
+	if (sc->more)
 		ward_count(WARD_CNT_STATE_MISS);
 
 	for (int i = 0; i < WARD_EXIT_CLOSES; i++) {
-		if (i >= sc.n)
+		if (i >= sc->n)
 			break;
-		struct modified_key key = { .file = (__u64)sc.found[i], .tgid = tgid };
+		struct file *found = sc->found[i];
+		int found_fd = sc->fd[i];
+		struct modified_key key = { .file = (__u64)found, .tgid = tgid };
 		struct modified_val *v = bpf_map_lookup_elem(&ward_modified, &key);
 		if (!v)
 			continue;
 		__u64 count = v->count;
 		bpf_map_delete_elem(&ward_modified, &key);
-		struct fd_key fk = { .tgid = tgid, .fd = sc.fd[i] };
+		struct fd_key fk = { .tgid = tgid, .fd = found_fd };
 		bpf_map_delete_elem(&ward_modified_fds, &fk);
 		if (ward_access_allowed(XDR_FILE_CLOSE))
-			emit_fd_event((struct pt_regs *)0, XDR_FILE_CLOSE, sc.found[i], sc.fd[i],
-				      NULL, count, WARD_F_AT_EXIT);
+			emit_fd_event((struct pt_regs *)0, XDR_FILE_CLOSE, found, found_fd, NULL,
+				      count, WARD_F_AT_EXIT);
 	}
 	return 0;
 }

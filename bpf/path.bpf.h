@@ -15,6 +15,9 @@
 
 #include "ward.bpf.h"
 
+/* Components walked by the compat build (kernels without bpf_loop). */
+#define WARD_PATH_COMPONENTS_COMPAT 48
+
 struct ward_path_out {
 	__u32 start; /* the path is buf[start .. WARD_PATH_MAX - 1) */
 	__u32 len;
@@ -66,6 +69,7 @@ static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 	return 0;
 }
 
+#ifndef WARD_COMPAT
 /* bpf_loop() wants its context on the stack: a pointer to the map value. */
 struct ward_path_loop_ctx {
 	struct ward_pathbuf *pb;
@@ -76,6 +80,7 @@ static long ward_path_loop_cb(__u32 index, void *ctx)
 	struct ward_path_loop_ctx *c = ctx;
 	return ward_path_step(c->pb);
 }
+#endif
 
 /*
  * Builds the path backwards in buf[0 .. WARD_PATH_MAX). Returns 0, or -1 if
@@ -98,14 +103,19 @@ static __noinline int ward_path_walk(struct dentry *dentry, struct vfsmount *vfs
 	out->deleted = BPF_CORE_READ(dentry, d_hash.pprev) == NULL &&
 		       BPF_CORE_READ(dentry, d_parent) != dentry;
 
-	if (ward_use_bpf_loop) {
-		struct ward_path_loop_ctx c = { .pb = pb };
-		bpf_loop(WARD_PATH_COMPONENTS, ward_path_loop_cb, &c, 0);
-	} else {
-		for (int i = 0; i < WARD_PATH_COMPONENTS; i++)
-			if (ward_path_step(pb))
-				break;
-	}
+#ifndef WARD_COMPAT
+	struct ward_path_loop_ctx c = { .pb = pb };
+	bpf_loop(WARD_PATH_COMPONENTS, ward_path_loop_cb, &c, 0);
+#else
+	/* Unrolled: with the cursor in map memory every copy of the body
+	 * looks alike, and the verifier prunes them instead of simulating a
+	 * loop counter. Fewer components than with bpf_loop (still flagged
+	 * truncated beyond). */
+#pragma unroll
+	for (int i = 0; i < WARD_PATH_COMPONENTS_COMPAT; i++)
+		if (ward_path_step(pb))
+			break;
+#endif
 
 	__u64 pos = pb->pos;
 	if (pos == WARD_PATH_MAX - 1) {

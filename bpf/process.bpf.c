@@ -27,7 +27,7 @@ int BPF_PROG(ward_process_fork, struct task_struct *parent, struct task_struct *
 	/* Threads are not processes: only a new thread group counts. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
-	if ((bpf_get_current_pid_tgid() >> 32) == ward_self_tgid)
+	if ((bpf_get_current_pid_tgid() >> 32) == ward_cfg.self_tgid)
 		return 0;
 	struct ward_scratch *s = ward_scratch();
 	char *pbuf = ward_pathbuf();
@@ -48,7 +48,7 @@ int BPF_PROG(ward_process_fork, struct task_struct *parent, struct task_struct *
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(ward_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) == ward_self_tgid)
+	if ((bpf_get_current_pid_tgid() >> 32) == ward_cfg.self_tgid)
 		return 0;
 	struct ward_scratch *s = ward_scratch();
 	char *pbuf = ward_pathbuf();
@@ -112,7 +112,7 @@ int BPF_PROG(ward_process_exec, struct task_struct *task, pid_t old_pid, struct 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(ward_process_exit, struct task_struct *task)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) == ward_self_tgid)
+	if ((bpf_get_current_pid_tgid() >> 32) == ward_cfg.self_tgid)
 		return 0;
 	/* do_exit() decrements signal->live before this tracepoint: zero
 	 * means the last thread of the process is leaving. */
@@ -138,7 +138,7 @@ int BPF_PROG(ward_process_exit, struct task_struct *task)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_exit_chdir, struct pt_regs *regs, long ret)
 {
-	if (ret != 0 || (bpf_get_current_pid_tgid() >> 32) == ward_self_tgid)
+	if (ret != 0 || (bpf_get_current_pid_tgid() >> 32) == ward_cfg.self_tgid)
 		return 0;
 	struct ward_scratch *s = ward_scratch();
 	char *pbuf = ward_pathbuf();

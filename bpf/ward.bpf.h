@@ -32,17 +32,16 @@
  * commit 73a09dd94377, v4.19); same bit through 6.18. */
 #define FMODE_CREATED_ 0x100000
 
-/* ---- configuration, set by user space before load ---- */
-__weak const volatile __u32 ward_self_tgid = 0;
-__weak const volatile __u32 ward_abi_version = WARD_ABI_VERSION;
-/* Force a consumer wake-up once the ring holds this many bytes; below it,
- * records are written without a wake-up and the consumer drains on a timer
- * (batched wake-ups are most of the cost saving). 0 = wake on every record. */
-__weak const volatile __u64 ward_wakeup_bytes = 0;
-/* bpf_loop() (5.17+) lets the verifier check the path walk's body once;
- * older kernels get the same walk as a bounded loop. Set by the loader after
- * probing the helper. */
-__weak const volatile bool ward_use_bpf_loop = false;
+/* ---- configuration, set by user space before load (struct ward_bpf_config) ---- */
+__weak const volatile struct ward_bpf_config ward_cfg = { .abi_version = WARD_ABI_VERSION };
+
+/*
+ * Two builds of every program: the default one walks paths with bpf_loop()
+ * (5.17+), which lets the verifier check the walk's body once; the compat one
+ * (-DWARD_COMPAT, for 5.10 to 5.16) uses a bounded loop and must not even
+ * reference a bpf_loop callback, which older kernels cannot load. The loader
+ * picks the object after probing for bpf_loop.
+ */
 
 /* ---- maps ---- */
 struct {
@@ -158,7 +157,7 @@ static __always_inline struct ward_pathbuf *ward_pathbuf_of(char *path)
  * own activity, always; the user's --pid/--comm filters when set. */
 static __always_inline bool ward_task_filtered(__u32 tgid)
 {
-	if (tgid == ward_self_tgid)
+	if (tgid == ward_cfg.self_tgid)
 		return true;
 	__u32 zero = 0;
 	struct ward_filter_cfg *cfg = bpf_map_lookup_elem(&ward_filter, &zero);
@@ -191,7 +190,7 @@ static __always_inline bool ward_skip(unsigned int access_type)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (ward_task_filtered(tgid) || !ward_access_allowed(access_type)) {
-		if (tgid != ward_self_tgid)
+		if (tgid != ward_cfg.self_tgid)
 			ward_count(WARD_CNT_FILTERED);
 		return true;
 	}
@@ -238,9 +237,9 @@ static __always_inline int ward_emit(void *rec, __u32 size)
 	hdr->seq = p->seq++;
 	hdr->size = size;
 	__u64 flags = 0;
-	if (ward_wakeup_bytes) {
+	if (ward_cfg.wakeup_bytes) {
 		__u64 avail = bpf_ringbuf_query(&ward_events, BPF_RB_AVAIL_DATA);
-		flags = avail >= ward_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+		flags = avail >= ward_cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	}
 	if (size > WARD_SCRATCH)
 		return 0;

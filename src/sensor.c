@@ -14,12 +14,12 @@
 
 #include "hooks.h"
 #include "lib/log.h"
-#include "ward.skel.h"
+#include "skel.h"
 
 #define MAX_HOOKS 128
 
 struct ward_sensor {
-	struct ward_bpf *skel;
+	struct ward_skel skel;
 	struct ring_buffer *rb;
 	ward_record_fn fn;
 	void *fn_ctx;
@@ -117,6 +117,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
  * WARD_FAULT_INJECT=tracepoint:TP  the tracepoint TP is looked up under a name
  *                                  this kernel does not have.
  * WARD_FAULT_INJECT=btf:PATH       look for the kernel's BTF at PATH.
+ * WARD_FAULT_INJECT=compat:1       load the compat build (no bpf_loop), as on
+ *                                  a 5.10-5.16 kernel.
  */
 static const char *fault_value(const char *kind)
 {
@@ -250,21 +252,28 @@ static bool is_handler(const char *prog)
 	return false;
 }
 
-/* Open the skeleton and apply everything that must be set before load. */
-static struct ward_bpf *skel_open(const struct ward_sensor_opts *o, char (*disabled)[64],
-				  size_t ndisabled, const struct btf *vmlinux)
+static struct bpf_map *map_of(const struct ward_sensor *s, const char *name)
 {
-	struct ward_bpf *skel = ward_bpf__open();
-	if (!skel)
-		return NULL;
-	skel->rodata->ward_self_tgid = getpid();
-	skel->rodata->ward_wakeup_bytes = o->wakeup_bytes;
-	skel->rodata->ward_fold_ns = o->fold_ns;
+	return bpf_object__find_map_by_name(s->skel.obj, name);
+}
+
+/* Open the object and apply everything that must be set before load. */
+static int skel_open(struct ward_skel *skel, const struct ward_sensor_opts *o,
+		     char (*disabled)[64], size_t ndisabled, const struct btf *vmlinux)
+{
 	/* bpf_loop (5.17+) keeps verification of the path walk to ~1k
-	 * instructions per program instead of ~60k. */
-	skel->rodata->ward_use_bpf_loop =
-		libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) > 0;
-	bpf_map__set_max_entries(skel->maps.ward_events, o->ring_bytes);
+	 * instructions per program; older kernels get the compat build. */
+	bool has_loop =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) > 0 &&
+		!fault_value("compat");
+	int err = ward_skel_open(skel, !has_loop);
+	if (err)
+		return err;
+	skel->cfg->self_tgid = getpid();
+	skel->cfg->wakeup_bytes = o->wakeup_bytes;
+	skel->cfg->fold_ns = o->fold_ns;
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(skel->obj, "ward_events"),
+				 o->ring_bytes);
 
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, skel->obj) {
@@ -281,7 +290,7 @@ static struct ward_bpf *skel_open(const struct ward_sensor_opts *o, char (*disab
 			    !tracepoint_exists(vmlinux, ward_root_hooks[i].tracepoint))
 				bpf_program__set_autoload(prog, false);
 	}
-	return skel;
+	return 0;
 }
 
 /*
@@ -296,18 +305,17 @@ static int load_with_fallback(struct ward_sensor *s, const struct ward_sensor_op
 	size_t ndisabled = 0;
 
 	for (;;) {
-		s->skel = skel_open(o, disabled, ndisabled, vmlinux);
-		if (!s->skel) {
-			ward_log(WARD_LOG_ERROR, "cannot open the BPF object: %s", strerror(errno));
-			return -errno;
+		int err = skel_open(&s->skel, o, disabled, ndisabled, vmlinux);
+		if (err) {
+			ward_log(WARD_LOG_ERROR, "cannot open the BPF object: %s", strerror(-err));
+			return err;
 		}
 		last_failed_prog[0] = 0;
 		last_verifier_line[0] = 0;
-		int err = ward_bpf__load(s->skel);
+		err = ward_skel_load(&s->skel);
 		if (!err)
 			return 0;
-		ward_bpf__destroy(s->skel);
-		s->skel = NULL;
+		ward_skel_destroy(&s->skel);
 		if (!last_failed_prog[0] || ndisabled >= MAX_HOOKS) {
 			ward_log(WARD_LOG_ERROR, "loading the BPF programs failed: %s%s%s",
 				 strerror(-err), last_verifier_line[0] ? ": " : "",
@@ -333,19 +341,19 @@ static int set_filters(struct ward_sensor *s, const struct ward_sensor_opts *o)
 	cfg.access_mask[1] = o->access_mask[1];
 	uint8_t one = 1;
 	for (size_t i = 0; i < o->npids; i++) {
-		if (bpf_map__update_elem(s->skel->maps.ward_filter_pids, &o->pids[i],
+		if (bpf_map__update_elem(map_of(s, "ward_filter_pids"), &o->pids[i],
 					 sizeof(uint32_t), &one, 1, BPF_ANY))
 			return -errno;
 		cfg.flags |= WARD_FILTER_PID;
 	}
 	for (size_t i = 0; i < o->ncomms; i++) {
-		if (bpf_map__update_elem(s->skel->maps.ward_filter_comms, o->comms[i], WARD_COMM_LEN,
+		if (bpf_map__update_elem(map_of(s, "ward_filter_comms"), o->comms[i], WARD_COMM_LEN,
 					 &one, 1, BPF_ANY))
 			return -errno;
 		cfg.flags |= WARD_FILTER_COMM;
 	}
 	uint32_t zero = 0;
-	if (bpf_map__update_elem(s->skel->maps.ward_filter, &zero, sizeof(zero), &cfg, sizeof(cfg),
+	if (bpf_map__update_elem(map_of(s, "ward_filter"), &zero, sizeof(zero), &cfg, sizeof(cfg),
 				 BPF_ANY))
 		return -errno;
 	return 0;
@@ -355,11 +363,11 @@ static int set_filters(struct ward_sensor *s, const struct ward_sensor_opts *o)
  * syscall unwatched and is reported. */
 static void fill_tail_calls(struct ward_sensor *s)
 {
-	int exit_fd = bpf_map__fd(s->skel->maps.ward_sys_exit_progs);
+	int exit_fd = bpf_map__fd(map_of(s, "ward_sys_exit_progs"));
 	for (size_t i = 0; i < ward_syscall_hook_count; i++) {
 		const struct ward_syscall_hook *sh = &ward_syscall_hooks[i];
 		struct bpf_program *prog =
-			bpf_object__find_program_by_name(s->skel->obj, sh->prog);
+			bpf_object__find_program_by_name(s->skel.obj, sh->prog);
 		int pfd = prog ? bpf_program__fd(prog) : -1;
 		if (pfd < 0) {
 			struct ward_hook_report *h = hook_add(s, sh->name, sh->prog, sh->covers, false);
@@ -396,7 +404,7 @@ static int attach_roots(struct ward_sensor *s, const struct ward_sensor_opts *o,
 				 rh->tracepoint);
 		} else {
 			struct bpf_program *prog =
-				bpf_object__find_program_by_name(s->skel->obj, rh->prog);
+				bpf_object__find_program_by_name(s->skel.obj, rh->prog);
 			if (!prog || bpf_program__fd(prog) < 0) {
 				h->status = WARD_HOOK_FAILED;
 				snprintf(h->reason, sizeof(h->reason), "%s", refusal_of(s, rh->prog));
@@ -449,8 +457,8 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 
 	*err = WARD_OPEN_RUNTIME;
 	int rc = load_with_fallback(s, o, vmlinux);
-	s->kernel.path_walk = s->skel && s->skel->rodata->ward_use_bpf_loop ? "bpf_loop"
-									    : "bounded loop";
+	s->kernel.path_walk = s->skel.compat ? "bounded loop (compat build, no bpf_loop)"
+					     : "bpf_loop";
 	if (rc) {
 		if (o->strict && rc == -EPERM)
 			*err = WARD_OPEN_STRICT;
@@ -476,7 +484,7 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 
 	s->ncpus = libbpf_num_possible_cpus();
 	s->pcpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(*s->pcpu));
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.ward_events), on_record, s, NULL);
+	s->rb = ring_buffer__new(bpf_map__fd(map_of(s, "ward_events")), on_record, s, NULL);
 	if (!s->pcpu || !s->rb) {
 		ward_log(WARD_LOG_ERROR, "cannot set up the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -508,7 +516,7 @@ void ward_sensor_free(struct ward_sensor *s)
 	for (size_t i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	ring_buffer__free(s->rb);
-	ward_bpf__destroy(s->skel);
+	ward_skel_destroy(&s->skel);
 	free(s->pcpu);
 	free(s);
 }
@@ -543,7 +551,7 @@ int ward_sensor_counters(struct ward_sensor *s, uint64_t totals[WARD_CNT_MAX])
 {
 	uint32_t zero = 0;
 	memset(totals, 0, sizeof(uint64_t) * WARD_CNT_MAX);
-	if (bpf_map__lookup_elem(s->skel->maps.ward_counters, &zero, sizeof(zero), s->pcpu,
+	if (bpf_map__lookup_elem(map_of(s, "ward_counters"), &zero, sizeof(zero), s->pcpu,
 				 sizeof(*s->pcpu) * s->ncpus, 0))
 		return -errno;
 	for (int c = 0; c < s->ncpus; c++)

@@ -185,6 +185,15 @@ struct ward_rec_cwd {
 	__u32 _pad2;
 };
 
+/* Configuration of the BPF programs, in .rodata, set by the loader before
+ * load (the verifier then treats it as constants and drops dead branches). */
+struct ward_bpf_config {
+	__u32 self_tgid;     /* ward's own pid: never reported */
+	__u32 abi_version;   /* WARD_ABI_VERSION the programs were built with */
+	__u64 wakeup_bytes;  /* force a consumer wake-up at this ring fill; 0 = always */
+	__u64 fold_ns;       /* fold repeated opens within this window; 0 = off */
+};
+
 /* Counters in the per-CPU "ward_counters" array, by index. */
 enum ward_counter {
 	WARD_CNT_SENT = 0,         /* records written to the ring */
@@ -236,5 +245,6 @@ _Static_assert(sizeof(struct ward_rec_exit) == 88, "exit size");
 _Static_assert(sizeof(struct ward_rec_file) == 152, "file size");
 _Static_assert(sizeof(struct ward_rec_cwd) == 96, "cwd size");
 _Static_assert(WARD_REC_MAX < 65536, "ward_str offsets are 16-bit");
+_Static_assert(sizeof(struct ward_bpf_config) == 24, "config size");
 
 #endif /* WARD_ABI_H */
