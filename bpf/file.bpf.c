@@ -279,7 +279,8 @@ struct open_fold_key {
 	__u32 dev;
 	__u32 tgid;
 	__u32 flags;
-	__u32 _pad;
+	__u32 generation; /* a new file that reuses a deleted one's inode number
+			   * is another file: filesystems draw a new i_generation */
 };
 
 struct open_fold_val {
@@ -307,6 +308,7 @@ static __always_inline int open_fold(struct file *f, __u32 tgid, __u32 flags, __
 		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
 		.tgid = tgid,
 		.flags = flags,
+		.generation = BPF_CORE_READ(inode, i_generation),
 	};
 	if (bpf_core_field_exists(task->start_boottime))
 		key.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);

@@ -4,9 +4,10 @@ import calendar
 import os
 import signal
 import subprocess
+import threading
 import time
 
-from conftest import (PYTHON_EXE, HASH_RE, TIME_RE, Ward, check_event_common, check_self_process, ev,
+from conftest import (PYTHON_EXE, HASH_RE, TIME_RE, check_event_common, check_self_process, ev,
                       fork_child, gated_child, own_cmdline)
 
 
@@ -41,6 +42,8 @@ def test_exec_reports_process_execute(ward):
     assert p["ppid"] == os.getpid()
     assert p["exe"] == PYTHON_EXE
     assert p["cmdline"] == own_cmdline()
+    with open("/proc/self/comm") as f:
+        assert p["comm"] == f.read().rstrip("\n")
     # the new image
     assert t["pid"] == child
     assert t["exe"] == os.path.realpath("/bin/true") == "/usr/bin/true"
@@ -134,7 +137,6 @@ def test_process_started_before_ward(ward_factory):
     sh = subprocess.Popen(["/bin/sh", "-c", "read x; cat /etc/hostname"], stdin=subprocess.PIPE,
                           stdout=subprocess.DEVNULL)
     try:
-        time.sleep(0.2)  # let it reach `read` (not required for correctness of the checks)
         w = ward_factory()
         sh.stdin.write(b"go\n")
         sh.stdin.close()
@@ -185,3 +187,63 @@ def test_start_time_of_preexisting_process_matches_proc(ward_factory):
         if sl.poll() is None:
             sl.kill()
             sl.wait()
+
+
+def test_failed_exec_not_reported(ward):
+    def run():
+        try:
+            os.execv("/nonexistent/ward-test-binary", ["x"])
+        except OSError:
+            return 7
+        return 8
+
+    child = fork_child(run)
+    _, status = os.waitpid(child, 0)
+    assert status == 7 << 8
+    # the child's exit comes after its failed exec
+    ward.assert_absent(ev("PROCESS_EXECUTE", pid=child), marker=lambda: ev("PROCESS_TERMINATE", pid=child))
+    r = ward.wait_for(ev("PROCESS_TERMINATE", pid=child))
+    assert r["target_process"]["exit_code"] == 7 << 8
+
+
+def test_thread_is_not_a_process_and_reports_its_tid(ward, tmpd):
+    path = os.path.join(tmpd, "from-thread")
+    with open(path, "w"):
+        pass
+    tids = []
+
+    def body():
+        tids.append(threading.get_native_id())
+        os.close(os.open(path, os.O_RDONLY))
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    r = ward.wait_for(ev("FILE_OPEN", pid=os.getpid(), path=path))
+    assert r["process"]["tid"] == tids[0] != os.getpid()
+    assert r["process"]["pid"] == os.getpid()
+    ward.assert_absent(ev("PROCESS_CREATE", target_pid=tids[0]), what="PROCESS_CREATE for a thread")
+    ward.assert_absent(ev("PROCESS_TERMINATE", pid=os.getpid()), what="PROCESS_TERMINATE for a thread exit")
+
+
+def test_uid_euid_gid_at_event_time(ward, tmpd):
+    path = os.path.join(tmpd, "as-other-user")
+    with open(path, "w"):
+        pass
+    os.chmod(path, 0o644)
+    os.chmod(tmpd, 0o755)
+
+    def run():
+        os.setresgid(1234, 1234, 1234)
+        os.setresuid(0, 4321, 0)        # uid 0, euid 4321
+        os.close(os.open(path, os.O_RDONLY))
+        os.setresuid(4321, 4321, 4321)  # now uid too
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        return 0
+
+    child = fork_child(run)
+    _, status = os.waitpid(child, 0)
+    assert status == 0
+    first, second = ward.wait_count(ev("FILE_OPEN", pid=child, path=path), 2)
+    assert (first["process"]["uid"], first["process"]["euid"], first["process"]["gid"]) == (0, 4321, 1234)
+    assert (second["process"]["uid"], second["process"]["euid"], second["process"]["gid"]) == (4321, 4321, 1234)
