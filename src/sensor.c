@@ -509,12 +509,18 @@ fail:
 	return NULL;
 }
 
+void ward_sensor_detach(struct ward_sensor *s)
+{
+	for (size_t i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i]);
+	s->nlinks = 0;
+}
+
 void ward_sensor_free(struct ward_sensor *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nlinks; i++)
-		bpf_link__destroy(s->links[i]);
+	ward_sensor_detach(s);
 	ring_buffer__free(s->rb);
 	ward_skel_destroy(&s->skel);
 	free(s->pcpu);

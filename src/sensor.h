@@ -75,6 +75,10 @@ const struct ward_kernel_info *ward_sensor_kernel(const struct ward_sensor *s);
  * number of records handed to fn, or -errno (-EINTR on a signal). */
 int ward_sensor_poll(struct ward_sensor *s, int timeout_ms, ward_record_fn fn, void *ctx);
 
+/* Detach every hook: no record is produced after this returns, so what is
+ * in the ring can be drained to the end. */
+void ward_sensor_detach(struct ward_sensor *s);
+
 /* Sum of the per-CPU counters (enum ward_counter). */
 int ward_sensor_counters(struct ward_sensor *s, uint64_t totals[WARD_CNT_MAX]);
 

@@ -61,6 +61,7 @@ static const char usage_text[] =
 	"Filters run in the kernel. ward never reports its own activity.\n"
 	"At start ward prints each hook and its status on stderr, then 'ward: ready'.\n"
 	"On exit it prints how many events it captured and how many were dropped.\n"
+	"A second Ctrl-C abandons output that a stuck reader does not take.\n"
 	"\n"
 	"Exit codes: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
 	"3 not permitted (not root), 4 kernel unsupported (no BTF, lockdown), 5 --strict failure.\n"
@@ -72,10 +73,14 @@ static const char usage_text[] =
 	"  ward watch --pid 1234 --type PROCESS\n";
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_count;
 
+/* The first signal stops capture and flushes what was captured; a second
+ * one also abandons output a stuck reader is not taking. */
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+	stop_count++;
 }
 
 struct watch {
@@ -109,11 +114,22 @@ static int on_record(void *ctx, const void *data, size_t size)
 static int flush_out(struct watch *w)
 {
 	size_t off = 0;
+	if (w->write_error) {
+		/* stdout is gone or abandoned: nothing more can reach it */
+		ward_buf_reset(&w->out);
+		return -w->write_error;
+	}
 	while (off < w->out.len) {
 		ssize_t n = write(STDOUT_FILENO, w->out.data + off, w->out.len - off);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && stop_count < 2)
 				continue;
+			if (errno == EINTR) {
+				ward_log(WARD_LOG_WARN, "second signal: %zu bytes of output the reader "
+							"did not take are discarded", w->out.len - off);
+				w->write_error = EINTR;
+				break;
+			}
 			if (!w->write_error)
 				ward_log(WARD_LOG_ERROR, "writing events to stdout: %s", strerror(errno));
 			w->write_error = errno;
@@ -408,7 +424,9 @@ int ward_cmd_watch(int argc, char **argv)
 		}
 	}
 
-	/* Drain what the kernel already wrote, then report. */
+	/* Stop the hooks, then drain what the kernel already wrote: with the
+	 * hooks attached a busy machine would keep the ring from emptying. */
+	ward_sensor_detach(w.sensor);
 	while (ward_sensor_poll(w.sensor, 0, on_record, &w) > 0)
 		;
 	uint64_t c[WARD_CNT_MAX] = { 0 };

@@ -180,7 +180,7 @@ def check_self_process(r, cwd=None):
 # ---------------------------------------------------------------- ward process
 
 class Ward:
-    def __init__(self, args=(), name="ward"):
+    def __init__(self, args=(), name="ward", env=None):
         require_root()
         require_binary()
         self.args = list(args)
@@ -196,8 +196,10 @@ class Ward:
         self.rc = None
         self.final = None
         self._marker_dir = tempfile.mkdtemp(prefix="ward-marker-")
+        penv = dict(os.environ)
+        penv.update(env or {})
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=REPO)
+                                     stderr=subprocess.PIPE, cwd=REPO, env=penv)
         self.pid = self.proc.pid
         self._t_out = threading.Thread(target=self._read_stdout, daemon=True)
         self._t_err = threading.Thread(target=self._read_stderr, daemon=True)
@@ -396,8 +398,8 @@ def ward(request):
 def ward_factory():
     started = []
 
-    def start(*args):
-        w = Ward(args)
+    def start(*args, env=None):
+        w = Ward(args, env=env)
         started.append(w)
         return w
 
