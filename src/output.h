@@ -27,6 +27,8 @@ struct ward_stats_record {
 	uint64_t seq_lost;
 	uint64_t path_failures;
 	uint64_t state_misses;
+	const uint64_t *dropped_by_cpu; /* ncpus entries */
+	size_t ncpus;
 	bool final;
 };
 

@@ -207,6 +207,16 @@ void ward_json_stats(struct ward_buf *b, const struct ward_stats_record *r)
 	close_obj(b, ']');
 	ward_buf_putc(b, ',');
 	key_u64(b, "dropped", r->dropped);
+	if (r->ncpus) {
+		ward_json_key(b, "dropped_by_cpu");
+		ward_buf_putc(b, '[');
+		for (size_t i = 0; i < r->ncpus; i++) {
+			ward_buf_put_u64(b, r->dropped_by_cpu[i]);
+			ward_buf_putc(b, ',');
+		}
+		close_obj(b, ']');
+		ward_buf_putc(b, ',');
+	}
 	key_u64(b, "sent", r->sent);
 	key_u64(b, "deduplicated", r->deduplicated);
 	key_u64(b, "filtered", r->filtered);

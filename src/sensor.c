@@ -565,3 +565,15 @@ int ward_sensor_counters(struct ward_sensor *s, uint64_t totals[WARD_CNT_MAX])
 			totals[i] += s->pcpu[c].cnt[i];
 	return 0;
 }
+
+size_t ward_sensor_lost_by_cpu(struct ward_sensor *s, uint64_t *lost, size_t max)
+{
+	uint32_t zero = 0;
+	if (bpf_map__lookup_elem(map_of(s, "ward_counters"), &zero, sizeof(zero), s->pcpu,
+				 sizeof(*s->pcpu) * s->ncpus, 0))
+		return 0;
+	size_t n = (size_t)s->ncpus < max ? (size_t)s->ncpus : max;
+	for (size_t c = 0; c < n; c++)
+		lost[c] = s->pcpu[c].cnt[WARD_CNT_LOST];
+	return n;
+}

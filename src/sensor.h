@@ -81,5 +81,7 @@ void ward_sensor_detach(struct ward_sensor *s);
 
 /* Sum of the per-CPU counters (enum ward_counter). */
 int ward_sensor_counters(struct ward_sensor *s, uint64_t totals[WARD_CNT_MAX]);
+/* Records lost (ring full) on each CPU; returns the number of CPUs filled. */
+size_t ward_sensor_lost_by_cpu(struct ward_sensor *s, uint64_t *lost, size_t max);
 
 #endif /* WARD_SENSOR_H */

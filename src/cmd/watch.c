@@ -151,7 +151,9 @@ static uint64_t boot_ns(void)
 static void emit_stats(struct watch *w, double interval_s, bool final)
 {
 	uint64_t c[WARD_CNT_MAX] = { 0 };
+	static uint64_t by_cpu[WARD_MAX_CPUS];
 	ward_sensor_counters(w->sensor, c);
+	size_t ncpus = ward_sensor_lost_by_cpu(w->sensor, by_cpu, WARD_MAX_CPUS);
 	const struct ward_decode_stats *ds = ward_decoder_stats(w->dec);
 	struct ward_stats_record r = {
 		.time_ns = ward_time_realtime_ns(),
@@ -165,6 +167,8 @@ static void emit_stats(struct watch *w, double interval_s, bool final)
 		.seq_lost = ds->seq_lost,
 		.path_failures = c[WARD_CNT_PATH_FAIL],
 		.state_misses = c[WARD_CNT_STATE_MISS],
+		.dropped_by_cpu = by_cpu,
+		.ncpus = ncpus,
 		.final = final,
 	};
 	ward_json_stats(&w->out, &r);

@@ -103,6 +103,8 @@ def test_burst_into_small_ring_drops_are_counted_and_visible(ward_factory, tmpd)
         "seq gaps add up to %d, final stats dropped %d (seq_lost %d, printed %d, sent %d)" % (
             gaps, f["dropped"], f["seq_lost"], len(evs), f["sent"])
     assert f["seq_lost"] == f["dropped"]
+    assert sum(f["dropped_by_cpu"]) == f["dropped"], f["dropped_by_cpu"]
+    assert len(f["dropped_by_cpu"]) == os.cpu_count()
     print("burst: printed %d events (%d opens), dropped %d, seq_lost %d, sent %d" % (
         len(evs), len(opens), f["dropped"], f["seq_lost"], f["sent"]))
     # everything the child did is accounted for: printed + dropped
