@@ -21,6 +21,7 @@
  */
 #include "ward.bpf.h"
 #include "path.bpf.h"
+#include "net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -431,7 +432,26 @@ int BPF_PROG(ward_x_openat2, struct pt_regs *regs, long ret)
 
 /* ---- modification through an fd ---- */
 
-static __always_inline int on_modify_fd(struct pt_regs *regs, int fd)
+/* Bytes sent with write/writev on a socket go to the network side. */
+static __always_inline int on_socket_write(struct file *f, int fd, const char *ubuf,
+					   const struct iovec *uiov, __u64 sent)
+{
+	if (uiov) {
+		struct iovec iov = {};
+		if (bpf_probe_read_user(&iov, sizeof(iov), uiov) < 0)
+			return 0;
+		ubuf = iov.iov_base;
+		if (iov.iov_len < sent)
+			sent = iov.iov_len;
+	}
+	if (!ubuf)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	return ward_on_send(BPF_CORE_READ(sock, sk), fd, ubuf, sent, NULL);
+}
+
+static __always_inline int on_modify_fd(struct pt_regs *regs, int fd, const char *ubuf,
+					const struct iovec *uiov, long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (ward_task_filtered(tgid))
@@ -440,8 +460,11 @@ static __always_inline int on_modify_fd(struct pt_regs *regs, int fd)
 	struct file *f = ward_fd_file(task, fd);
 	if (!f)
 		return 0;
-	/* Pipes, sockets and terminals are not files in this sense. */
+	/* Pipes and terminals are not files in this sense; sockets are the
+	 * network side's. */
 	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((imode & S_IFMT_) == S_IFSOCK_)
+		return on_socket_write(f, fd, ubuf, uiov, ret);
 	if ((imode & S_IFMT_) != S_IFREG_)
 		return 0;
 
@@ -462,25 +485,25 @@ static __always_inline int on_modify_fd(struct pt_regs *regs, int fd)
 	return 0;
 }
 
-#define MODIFY_FD_PROG(name, fdarg, ok)                                  \
+#define MODIFY_FD_PROG(name, fdarg, ok, buf, iov)                        \
 	SEC("tp_btf/sys_exit")                                           \
 	int BPF_PROG(name, struct pt_regs *regs, long ret)               \
 	{                                                                \
 		if (!(ok))                                               \
 			return 0;                                        \
-		return on_modify_fd(regs, (int)fdarg(regs));             \
+		return on_modify_fd(regs, (int)fdarg(regs), buf, iov, ret); \
 	}
 
-MODIFY_FD_PROG(ward_x_write, WARD_ARG1, ret > 0)
-MODIFY_FD_PROG(ward_x_pwrite64, WARD_ARG1, ret > 0)
-MODIFY_FD_PROG(ward_x_writev, WARD_ARG1, ret > 0)
-MODIFY_FD_PROG(ward_x_pwritev, WARD_ARG1, ret > 0)
-MODIFY_FD_PROG(ward_x_pwritev2, WARD_ARG1, ret > 0)
-MODIFY_FD_PROG(ward_x_ftruncate, WARD_ARG1, ret == 0)
-MODIFY_FD_PROG(ward_x_fallocate, WARD_ARG1, ret == 0)
-MODIFY_FD_PROG(ward_x_sendfile, WARD_ARG1, ret > 0)
-MODIFY_FD_PROG(ward_x_copy_file_range, WARD_ARG3, ret > 0)
-MODIFY_FD_PROG(ward_x_splice, WARD_ARG3, ret > 0)
+MODIFY_FD_PROG(ward_x_write, WARD_ARG1, ret > 0, (const char *)WARD_ARG2(regs), NULL)
+MODIFY_FD_PROG(ward_x_pwrite64, WARD_ARG1, ret > 0, NULL, NULL)
+MODIFY_FD_PROG(ward_x_writev, WARD_ARG1, ret > 0, NULL, (const struct iovec *)WARD_ARG2(regs))
+MODIFY_FD_PROG(ward_x_pwritev, WARD_ARG1, ret > 0, NULL, NULL)
+MODIFY_FD_PROG(ward_x_pwritev2, WARD_ARG1, ret > 0, NULL, NULL)
+MODIFY_FD_PROG(ward_x_ftruncate, WARD_ARG1, ret == 0, NULL, NULL)
+MODIFY_FD_PROG(ward_x_fallocate, WARD_ARG1, ret == 0, NULL, NULL)
+MODIFY_FD_PROG(ward_x_sendfile, WARD_ARG1, ret > 0, NULL, NULL)
+MODIFY_FD_PROG(ward_x_copy_file_range, WARD_ARG3, ret > 0, NULL, NULL)
+MODIFY_FD_PROG(ward_x_splice, WARD_ARG3, ret > 0, NULL, NULL)
 
 /* ---- close, at syscall exit ---- */
 

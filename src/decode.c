@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "file_table.h"
+#include "net_parse.h"
 #include "path_resolve.h"
 #include "ward/abi.h"
+#include "xdr_names.h"
 
 struct ward_decoder {
 	struct ward_proc_cache *cache;
@@ -26,6 +30,8 @@ struct ward_decoder {
 	char new_path[PATH_MAX];
 	char close_path[PATH_MAX];
 	struct ward_file_table *open_files;
+	struct ward_dns_question dns;
+	struct ward_http_request http;
 };
 
 /* Files modified and not yet closed that ward remembers the path of. */
@@ -397,6 +403,68 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	return finish(d, &r->c.hdr, ev);
 }
 
+static void format_ip(uint8_t family, const uint8_t addr[16], char out[46])
+{
+	if (!inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, out, 46))
+		out[0] = 0;
+}
+
+static int decode_net(struct ward_decoder *d, const uint8_t *rec, size_t size,
+		      struct ward_event *ev)
+{
+	const struct ward_rec_net *r = (const void *)rec;
+	struct ward_str_ref payload;
+	if (size < sizeof(*r) || tail_str(rec, size, sizeof(*r), r->payload, &payload))
+		return -EBADMSG;
+	unsigned int a = r->access_type;
+	if (!((a >= XDR_CONNECTION_CONNECT && a <= XDR_CONNECTION_CONNECT_OUTBOUND) ||
+	      a == XDR_DNS_QUERY || (a >= XDR_INTERNET_OPEN && a <= XDR_INTERNET_DOWNLOAD)))
+		return -EBADMSG;
+	if (r->family != AF_INET && r->family != AF_INET6)
+		return -EBADMSG;
+
+	struct ward_proc *p = acting_proc(d, &r->c.task);
+	begin_event(d, ev, &r->c.hdr, ward_event_type_of(a), a);
+	fill_process(d, ev, &r->c.task, p, comm_of(&r->c.task, d->comm));
+	struct ward_conn_info *c = &ev->conn;
+	c->protocol = r->protocol;
+	c->family = r->family;
+	format_ip(r->family, r->local_addr, c->local_ip);
+	format_ip(r->family, r->remote_addr, c->remote_ip);
+	c->local_port = r->local_port;
+	c->remote_port = r->remote_port;
+	c->result = r->result;
+	c->in_progress = r->flags & WARD_NET_IN_PROGRESS;
+	c->fd = r->fd;
+	c->sock_id = r->sock_id;
+
+	if (a == XDR_DNS_QUERY) {
+		ev->dns.tcp = r->flags & WARD_NET_DNS_TCP;
+		if (payload.s && ward_dns_parse_query((const uint8_t *)payload.s, payload.len,
+						      ev->dns.tcp, &d->dns) == 0) {
+			ev->dns.query = d->dns.name;
+			ev->dns.qtype = d->dns.qtype;
+			ev->dns.id = d->dns.id;
+		} else {
+			ev->dns.malformed = true;
+		}
+	} else if (a == XDR_INTERNET_CONNECT) {
+		if (!payload.s ||
+		    ward_http_parse_request(payload.s, payload.len, &d->http) != 0) {
+			/* It started like a request but is not one: no event. */
+			d->stats.http_unparsed++;
+			return 0;
+		}
+		ev->http.method = d->http.method;
+		ev->http.url = d->http.url;
+		ev->http.host = d->http.host;
+		ev->http.proxy = d->http.proxy;
+		ev->http.url_truncated = d->http.url_truncated;
+		ev->http.headers_truncated = d->http.headers_truncated;
+	}
+	return finish(d, &r->c.hdr, ev);
+}
+
 int ward_decode(struct ward_decoder *d, const void *data, size_t size, struct ward_event *ev)
 {
 	const uint8_t *rec = data;
@@ -426,6 +494,9 @@ int ward_decode(struct ward_decoder *d, const void *data, size_t size, struct wa
 		break;
 	case WARD_REC_CWD:
 		ret = decode_cwd(d, rec, size);
+		break;
+	case WARD_REC_NET:
+		ret = decode_net(d, rec, size, ev);
 		break;
 	default:
 		ret = -EBADMSG;

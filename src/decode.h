@@ -23,6 +23,7 @@ struct ward_decode_stats {
 	uint64_t cache_loads;  /* processes loaded from /proc on a cache miss */
 	uint64_t cache_only;   /* records that only updated the cache */
 	uint64_t close_unknown;/* FILE_CLOSE whose FILE_MODIFY was not seen (path null) */
+	uint64_t http_unparsed;/* bytes that began like an HTTP request but were not one */
 };
 
 struct ward_decoder;

@@ -60,6 +60,34 @@ struct ward_target_process {
 	uint64_t hash_id;
 };
 
+/* CONNECTION, DNS and INTERNET events: the socket's endpoints. */
+struct ward_conn_info {
+	uint8_t protocol;        /* enum xdr_connection_type */
+	uint8_t family;          /* AF_INET, AF_INET6 */
+	char local_ip[46];       /* INET6_ADDRSTRLEN */
+	char remote_ip[46];
+	uint16_t local_port, remote_port;
+	int32_t result;          /* 0 or -errno */
+	bool in_progress;        /* non-blocking connect */
+	int32_t fd;
+	uint64_t sock_id;
+};
+
+struct ward_dns_info {
+	const char *query;       /* NULL when the message could not be parsed */
+	uint16_t qtype;
+	uint16_t id;
+	bool tcp;
+	bool malformed;
+};
+
+struct ward_http_info {
+	const char *method, *url, *host;
+	bool proxy;              /* absolute URI or CONNECT: a web proxy request */
+	bool url_truncated;
+	bool headers_truncated;
+};
+
 struct ward_event {
 	uint64_t seq;
 	uint64_t time_ns;                   /* Unix time */
@@ -69,6 +97,9 @@ struct ward_event {
 	struct ward_process_info process;
 	struct ward_file_info file;         /* FILE */
 	struct ward_target_process target;  /* PROCESS */
+	struct ward_conn_info conn;         /* CONNECTION, DNS, INTERNET */
+	struct ward_dns_info dns;           /* DNS */
+	struct ward_http_info http;         /* INTERNET */
 };
 
 #endif /* WARD_EVENT_H */

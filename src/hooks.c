@@ -21,9 +21,9 @@ const struct ward_syscall_hook ward_syscall_hooks[] = {
 	X(creat, "FILE_CREATE FILE_MODIFY"),
 	X(openat, "FILE_OPEN FILE_CREATE FILE_MODIFY"),
 	X(openat2, "FILE_OPEN FILE_CREATE FILE_MODIFY"),
-	X(write, "FILE_MODIFY"),
+	X(write, "FILE_MODIFY DNS_QUERY INTERNET_CONNECT"),
 	X(pwrite64, "FILE_MODIFY"),
-	X(writev, "FILE_MODIFY"),
+	X(writev, "FILE_MODIFY DNS_QUERY INTERNET_CONNECT"),
 	X(pwritev, "FILE_MODIFY"),
 	X(pwritev2, "FILE_MODIFY"),
 	X(ftruncate, "FILE_MODIFY"),
@@ -67,6 +67,14 @@ const struct ward_syscall_hook ward_syscall_hooks[] = {
 	X(utimes, "FILE_MODIFY_TIMESTAMP"),
 	X(futimesat, "FILE_MODIFY_TIMESTAMP"),
 	X(utimensat, "FILE_MODIFY_TIMESTAMP"),
+	X(connect, "CONNECTION_CONNECT_OUTBOUND"),
+	X(accept, "CONNECTION_CONNECT_INBOUND"),
+	X(accept4, "CONNECTION_CONNECT_INBOUND"),
+	X(listen, "CONNECTION_LISTEN"),
+	X(bind, "CONNECTION_LISTEN (UDP)"),
+	X(sendto, "CONNECTION_CONNECT_OUTBOUND (UDP) DNS_QUERY INTERNET_CONNECT"),
+	X(sendmsg, "CONNECTION_CONNECT_OUTBOUND (UDP) DNS_QUERY INTERNET_CONNECT"),
+	X(sendmmsg, "CONNECTION_CONNECT_OUTBOUND (UDP) DNS_QUERY"),
 	{ SYS_chdir, "chdir", "ward_exit_chdir", "process cwd" },
 	{ SYS_fchdir, "fchdir", "ward_exit_chdir", "process cwd" },
 };
@@ -78,7 +86,7 @@ const struct ward_root_hook ward_root_hooks[] = {
 	{ "ward_process_exec", "sched_process_exec", "PROCESS_EXECUTE" },
 	{ "ward_process_exit", "sched_process_exit", "PROCESS_TERMINATE" },
 	{ "ward_file_exit", "sched_process_exit", "FILE_CLOSE of files left open at exit" },
-	{ "ward_sys_exit", "sys_exit", "every FILE_* access" },
+	{ "ward_sys_exit", "sys_exit", "every FILE_*, CONNECTION_*, DNS and INTERNET access" },
 };
 
 const size_t ward_root_hook_count = sizeof(ward_root_hooks) / sizeof(ward_root_hooks[0]);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "net_parse.h"
 #include "lib/timefmt.h"
 #include "ward/xdr_types.h"
 #include "xdr_names.h"
@@ -159,6 +160,79 @@ static void put_target(struct ward_buf *b, const struct ward_event *ev)
 	ward_buf_putc(b, ',');
 }
 
+static void put_connection(struct ward_buf *b, const struct ward_conn_info *c)
+{
+	ward_json_key(b, "connection");
+	ward_buf_putc(b, '{');
+	key_cstr(b, "protocol", c->protocol == XDR_CONNECTION_TCP ? "TCP" : "UDP");
+	key_cstr(b, "local_ip", c->local_ip);
+	key_u64(b, "local_port", c->local_port);
+	key_cstr(b, "remote_ip", c->remote_ip);
+	key_u64(b, "remote_port", c->remote_port);
+	if (c->in_progress) {
+		key_cstr(b, "status", "in_progress");
+	} else if (c->result < 0) {
+		key_cstr(b, "status", "failed");
+		const char *name = strerrorname_np(-c->result);
+		if (name)
+			key_cstr(b, "error", name);
+		else
+			key_i64(b, "error", c->result);
+	} else {
+		key_cstr(b, "status", "ok");
+	}
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
+static void put_dns(struct ward_buf *b, const struct ward_event *ev)
+{
+	const struct ward_dns_info *d = &ev->dns;
+	ward_json_key(b, "dns");
+	ward_buf_putc(b, '{');
+	key_cstr(b, "query", d->query);
+	const char *t = d->query ? ward_dns_type_name(d->qtype) : NULL;
+	ward_json_key(b, "qtype");
+	if (t) {
+		ward_json_str(b, t, strlen(t));
+	} else if (d->query) {
+		/* RFC 3597 spelling of a type without a mnemonic */
+		ward_buf_puts(b, "\"TYPE");
+		ward_buf_put_u64(b, d->qtype);
+		ward_buf_putc(b, '"');
+	} else {
+		ward_buf_put(b, "null", 4);
+	}
+	ward_buf_putc(b, ',');
+	if (d->query)
+		key_u64(b, "qtype_id", d->qtype);
+	key_cstr(b, "server_ip", ev->conn.remote_ip);
+	key_u64(b, "server_port", ev->conn.remote_port);
+	if (d->tcp)
+		key_true(b, "tcp");
+	if (d->malformed)
+		key_true(b, "malformed");
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
+static void put_http(struct ward_buf *b, const struct ward_http_info *h)
+{
+	ward_json_key(b, "http");
+	ward_buf_putc(b, '{');
+	key_cstr(b, "method", h->method);
+	key_cstr(b, "url", h->url);
+	key_cstr(b, "host", h->host);
+	if (h->proxy)
+		key_true(b, "proxy");
+	if (h->url_truncated)
+		key_true(b, "url_truncated");
+	if (h->headers_truncated)
+		key_true(b, "headers_truncated");
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
 void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
 {
 	ward_buf_put(b, "{\"kind\":\"event\",", 16);
@@ -174,6 +248,13 @@ void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
 		put_file(b, ev);
 	else if (ev->event_type == XDR_EVENT_PROCESS)
 		put_target(b, ev);
+	else if (ev->event_type == XDR_EVENT_CONNECTION || ev->event_type == XDR_EVENT_DNS ||
+		 ev->event_type == XDR_EVENT_INTERNET)
+		put_connection(b, &ev->conn);
+	if (ev->event_type == XDR_EVENT_DNS)
+		put_dns(b, ev);
+	else if (ev->event_type == XDR_EVENT_INTERNET)
+		put_http(b, &ev->http);
 	close_obj(b, '}');
 	ward_buf_putc(b, '\n');
 }

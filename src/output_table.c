@@ -71,6 +71,37 @@ void ward_table_event(struct ward_buf *b, const struct ward_event *ev)
 			ward_buf_put_u64(b, ev->count);
 			ward_buf_putc(b, ')');
 		}
+	} else if (ev->event_type == XDR_EVENT_CONNECTION || ev->event_type == XDR_EVENT_DNS ||
+		   ev->event_type == XDR_EVENT_INTERNET) {
+		const struct ward_conn_info *c = &ev->conn;
+		ward_buf_puts(b, c->protocol == XDR_CONNECTION_TCP ? "TCP " : "UDP ");
+		ward_buf_puts(b, c->local_ip);
+		ward_buf_putc(b, ':');
+		ward_buf_put_u64(b, c->local_port);
+		if (ev->access_type != XDR_CONNECTION_LISTEN) {
+			ward_buf_puts(b, " -> ");
+			ward_buf_puts(b, c->remote_ip);
+			ward_buf_putc(b, ':');
+			ward_buf_put_u64(b, c->remote_port);
+		}
+		if (c->in_progress)
+			ward_buf_puts(b, " (in progress)");
+		else if (c->result < 0)
+			ward_buf_puts(b, " (failed)");
+		if (ev->event_type == XDR_EVENT_DNS) {
+			ward_buf_puts(b, " query=");
+			if (ev->dns.query)
+				put_safe(b, ev->dns.query, strlen(ev->dns.query));
+			else
+				ward_buf_puts(b, "(malformed)");
+		} else if (ev->event_type == XDR_EVENT_INTERNET) {
+			ward_buf_putc(b, ' ');
+			put_safe(b, ev->http.method, strlen(ev->http.method));
+			ward_buf_putc(b, ' ');
+			put_safe(b, ev->http.url, strlen(ev->http.url));
+			if (ev->http.proxy)
+				ward_buf_puts(b, " (proxy)");
+		}
 	} else if (ev->event_type == XDR_EVENT_PROCESS) {
 		const struct ward_target_process *tp = &ev->target;
 		ward_buf_puts(b, "pid=");

@@ -46,6 +46,7 @@ enum ward_rec_type {
 	WARD_REC_PROC_EXIT = 3,  /* last thread of a process exited */
 	WARD_REC_FILE = 4,       /* a FILE_* access; access_type says which */
 	WARD_REC_CWD = 5,        /* internal: a process changed directory */
+	WARD_REC_NET = 6,        /* CONNECTION_*, DNS_QUERY, INTERNET_*: access_type says */
 	WARD_REC_TYPE_MAX,
 };
 
@@ -176,6 +177,37 @@ struct ward_rec_file {
 	struct ward_str req_path2;  /* move: the caller's new name */
 };
 
+/* Payload bytes copied from what a process sends, for user-space parsing:
+ * a DNS message (one UDP datagram is at most 512 bytes without EDNS) and the
+ * head of an HTTP request. */
+#define WARD_DNS_PAYLOAD_MAX 512
+#define WARD_HTTP_PAYLOAD_MAX 1024
+
+enum ward_net_flags {
+	WARD_NET_IN_PROGRESS = 1 << 0, /* non-blocking connect: outcome not known yet */
+	WARD_NET_PAYLOAD_TRUNCATED = 1 << 1,
+	WARD_NET_DNS_TCP = 1 << 2,     /* payload is DNS over TCP (length prefix) */
+};
+
+/* WARD_REC_NET. Addresses in network byte order; IPv4 in the first 4 bytes. */
+struct ward_rec_net {
+	struct ward_rec_common c;
+	__u16 access_type;  /* CONNECTION_*, DNS_QUERY, INTERNET_CONNECT */
+	__u8 protocol;      /* enum xdr_connection_type */
+	__u8 family;        /* AF_INET or AF_INET6 */
+	__s32 result;       /* 0, or the -errno the syscall returned */
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u16 local_port;   /* host byte order */
+	__u16 remote_port;
+	__s32 fd;
+	__u32 flags;        /* enum ward_net_flags */
+	__u32 syscall_nr;
+	__u64 sock_id;      /* the struct sock's address: pairs records of one socket */
+	struct ward_str payload;
+	__u32 _pad;
+};
+
 /* WARD_REC_CWD: internal, keeps the user-space cache's cwd current. */
 struct ward_rec_cwd {
 	struct ward_rec_common c;
@@ -244,6 +276,7 @@ _Static_assert(sizeof(struct ward_rec_exec) == 120, "exec size");
 _Static_assert(sizeof(struct ward_rec_exit) == 88, "exit size");
 _Static_assert(sizeof(struct ward_rec_file) == 152, "file size");
 _Static_assert(sizeof(struct ward_rec_cwd) == 96, "cwd size");
+_Static_assert(sizeof(struct ward_rec_net) == 152, "net size");
 _Static_assert(WARD_REC_MAX < 65536, "ward_str offsets are 16-bit");
 _Static_assert(sizeof(struct ward_bpf_config) == 24, "config size");
 
