@@ -14,7 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "watch", ward_cmd_watch, "watch process and file activity live (table or --json)" },
+	{ "watch", ward_cmd_watch, "watch process, file and network activity live (table or --json)" },
 };
 
 static void usage(FILE *f)
@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	fputs("\n'ward <command> --help' describes a command. 'ward --version' prints the "
 	      "version.\n"
 	      "\nEXAMPLES\n"
-	      "  ward watch                 live table of process and file events (root)\n"
+	      "  ward watch                 live table of process, file and network events (root)\n"
 	      "  ward watch --json          the same as JSON Lines (docs/output.md)\n"
 	      "  ward watch --help          every option of watch\n",
 	      f);

@@ -341,18 +341,21 @@ static int http_parse_headers(const unsigned char *p, size_t len, size_t pos,
 			eol--;
 		if (eol == pos)
 			return 0;	/* the empty line: end of the head */
-		if (!host_seen && eol - pos >= 5 && http_lower(p[pos]) == 'h' &&
-		    http_lower(p[pos + 1]) == 'o' && http_lower(p[pos + 2]) == 's' &&
-		    http_lower(p[pos + 3]) == 't' && p[pos + 4] == ':') {
-			host_seen = true;
+		if (eol - pos >= 5 && http_lower(p[pos]) == 'h' && http_lower(p[pos + 1]) == 'o' &&
+		    http_lower(p[pos + 2]) == 's' && http_lower(p[pos + 3]) == 't' &&
+		    p[pos + 4] == ':') {
 			for (v = pos + 5; v < eol && http_is_ows(p[v]); v++)
 				;
 			for (ve = eol; ve > v && http_is_ows(p[ve - 1]); ve--)
 				;
+			/* in any Host header, not only the one reported */
 			for (i = v; i < ve; i++)
 				if (http_is_ctl(p[i]))
 					return -EINVAL;
-			http_copy(r->host, sizeof(r->host), p + v, ve - v, &r->host_truncated);
+			if (!host_seen)
+				http_copy(r->host, sizeof(r->host), p + v, ve - v,
+					  &r->host_truncated);
+			host_seen = true;
 		}
 		pos = (size_t)(nl - p) + 1;
 	}

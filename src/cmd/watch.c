@@ -38,13 +38,14 @@ static const char usage_text[] =
 	"                  [--fold-ms MS]\n"
 	"                  [--strict] [--verbose]\n"
 	"\n"
-	"Watch process and file activity on this host, live, until Ctrl-C.\n"
+	"Watch process, file and network activity on this host, live, until Ctrl-C.\n"
 	"\n"
 	"  -j, --json               JSON Lines on stdout (the contract in docs/output.md)\n"
 	"  -p, --pid PID            only this process (thread group id); repeatable\n"
 	"  -c, --comm NAME          only processes with this command name; repeatable\n"
-	"  -t, --type TYPE          only this event type (FILE, PROCESS) or access type\n"
-	"                           (FILE_OPEN, PROCESS_EXECUTE, ...); repeatable\n"
+	"  -t, --type TYPE          only this event type (PROCESS, FILE, CONNECTION, DNS,\n"
+	"                           INTERNET) or access type (FILE_OPEN, DNS_QUERY, ...);\n"
+	"                           repeatable\n"
 	"      --ring-size BYTES    kernel ring buffer size, a power of two (K/M/G\n"
 	"                           suffixes; default 8M)\n"
 	"      --flush-ms MS        longest time an event waits in the ring before it\n"
@@ -70,7 +71,8 @@ static const char usage_text[] =
 	"  ward watch                          live table of every event\n"
 	"  ward watch --json > events.jsonl    JSON Lines for machines\n"
 	"  ward watch --type FILE_OPEN --comm cat\n"
-	"  ward watch --pid 1234 --type PROCESS\n";
+	"  ward watch --pid 1234 --type PROCESS\n"
+	"  ward watch --type DNS --type CONNECTION_CONNECT_OUTBOUND\n";
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t stop_count;
