@@ -280,12 +280,70 @@ static __always_inline __u32 ward_put_user_str(char *rec, __u32 off, const char 
 	return off + n;
 }
 
+/* ---- folding of repeats ----
+ * An action repeated by one process (same kind, same a/b/c) within window_ns
+ * is counted, not reported; the next report carries the count of the
+ * occurrences it stands for. window_ns ~0 = report once per process. The
+ * process's start time is in the key, so a reused pid starts afresh. */
+struct ward_fold_key {
+	__u64 a, b, c;
+	__u64 start_boottime;
+	__u32 tgid;
+	__u32 kind;
+};
+
+struct ward_fold_val {
+	__u64 reported_ns;
+	__u64 pending;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ward_fold_key);
+	__type(value, struct ward_fold_val);
+} ward_fold SEC(".maps") __weak;
+
+/* 0: report (*count = occurrences it stands for); 1: folded. */
+static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c,
+					   __u64 window_ns, __u64 *count)
+{
+	*count = 1;
+	if (!window_ns)
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ward_fold_key key = {
+		.a = a, .b = b, .c = c,
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.kind = kind,
+	};
+	if (bpf_core_field_exists(task->start_boottime))
+		key.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct ward_fold_val *v = bpf_map_lookup_elem(&ward_fold, &key);
+	if (v) {
+		if (now - v->reported_ns < window_ns) {
+			__sync_fetch_and_add(&v->pending, 1);
+			ward_count(WARD_CNT_DEDUP);
+			return 1;
+		}
+		*count = v->pending + 1;
+		v->pending = 0;
+		v->reported_ns = now;
+		return 0;
+	}
+	struct ward_fold_val nv = { .reported_ns = now };
+	bpf_map_update_elem(&ward_fold, &key, &nv, BPF_ANY);
+	return 0;
+}
+
 /* ---- syscall arguments (x86_64 syscall ABI; arm64 would read regs[]) ---- */
 #define WARD_ARG1(regs) BPF_CORE_READ(regs, di)
 #define WARD_ARG2(regs) BPF_CORE_READ(regs, si)
 #define WARD_ARG3(regs) BPF_CORE_READ(regs, dx)
 #define WARD_ARG4(regs) BPF_CORE_READ(regs, r10)
 #define WARD_ARG5(regs) BPF_CORE_READ(regs, r8)
+#define WARD_ARG6(regs) BPF_CORE_READ(regs, r9)
 
 /* The struct file behind fd in the current task, or NULL. */
 static __always_inline struct file *ward_fd_file(struct task_struct *task, int fd)

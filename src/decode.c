@@ -2,13 +2,16 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <pwd.h>
 
 #include "file_table.h"
 #include "net_parse.h"
+#include "hooks.h"
 #include "path_resolve.h"
 #include "ward/abi.h"
 #include "xdr_names.h"
@@ -32,6 +35,9 @@ struct ward_decoder {
 	struct ward_file_table *open_files;
 	struct ward_dns_question dns;
 	struct ward_http_request http;
+	char old_name[17], new_name[17];
+	char user[64];
+	char pwbuf[4096];
 };
 
 /* Files modified and not yet closed that ward remembers the path of. */
@@ -461,6 +467,143 @@ static int decode_net(struct ward_decoder *d, const uint8_t *rec, size_t size,
 		ev->http.proxy = d->http.proxy;
 		ev->http.url_truncated = d->http.url_truncated;
 		ev->http.headers_truncated = d->http.headers_truncated;
+		ev->http.host_truncated = d->http.host_truncated;
+	}
+	return finish(d, &r->c.hdr, ev);
+}
+
+static const char *ptrace_name(uint32_t req)
+{
+	switch (req) {
+	case 0: return "PTRACE_TRACEME";
+	case 1: return "PTRACE_PEEKTEXT";
+	case 2: return "PTRACE_PEEKDATA";
+	case 3: return "PTRACE_PEEKUSER";
+	case 4: return "PTRACE_POKETEXT";
+	case 5: return "PTRACE_POKEDATA";
+	case 6: return "PTRACE_POKEUSER";
+	case 12: return "PTRACE_GETREGS";
+	case 13: return "PTRACE_SETREGS";
+	case 14: return "PTRACE_GETFPREGS";
+	case 15: return "PTRACE_SETFPREGS";
+	case 16: return "PTRACE_ATTACH";
+	case 0x4202: return "PTRACE_GETSIGINFO";
+	case 0x4203: return "PTRACE_SETSIGINFO";
+	case 0x4204: return "PTRACE_GETREGSET";
+	case 0x4205: return "PTRACE_SETREGSET";
+	case 0x4206: return "PTRACE_SEIZE";
+	case 0x4209: return "PTRACE_PEEKSIGINFO";
+	default: return NULL;
+	}
+}
+
+static const char *user_name(struct ward_decoder *d, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	if (getpwuid_r(uid, &pw, d->pwbuf, sizeof(d->pwbuf), &res) || !res)
+		return NULL;
+	snprintf(d->user, sizeof(d->user), "%s", res->pw_name);
+	return d->user;
+}
+
+static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
+		      struct ward_event *ev)
+{
+	const struct ward_rec_act *r = (const void *)rec;
+	struct ward_str_ref path, api;
+	if (size < sizeof(*r) || tail_str(rec, size, sizeof(*r), r->path, &path) ||
+	    tail_str(rec, size, sizeof(*r), r->api, &api))
+		return -EBADMSG;
+	unsigned int a = r->access_type;
+	unsigned int et = ward_event_type_of(a);
+	if (!ward_access_type_name(a) ||
+	    !(et == XDR_EVENT_MODIFIED_PROCESS || et == XDR_EVENT_MEMORY ||
+	      a == XDR_ACCOUNT_IMPERSONATE || a == XDR_PROCESS_LOAD_IMAGE ||
+	      a == XDR_PROCESS_TRACME || et == XDR_EVENT_BM))
+		return -EBADMSG;
+
+	/* What the process was before this record: credentials and name. */
+	struct ward_proc *before = ward_proc_get(d->cache, r->c.task.tgid);
+	uint32_t from_uid = before ? before->uid : r->c.task.uid;
+	uint32_t from_euid = before ? before->euid : r->c.task.euid;
+	uint32_t from_gid = before ? before->gid : r->c.task.gid;
+	snprintf(d->old_name, sizeof(d->old_name), "%s", before ? before->comm : "");
+
+	struct ward_proc *p = acting_proc(d, &r->c.task);
+	begin_event(d, ev, &r->c.hdr, et, a);
+	fill_process(d, ev, &r->c.task, p, comm_of(&r->c.task, d->comm));
+	ev->count = r->count ? r->count : 1;
+	struct ward_act_info *x = &ev->act;
+	x->syscall = ward_syscall_name(r->syscall_nr);
+
+	if (a == XDR_ACCOUNT_IMPERSONATE) {
+		x->from_uid = from_uid;
+		x->from_euid = from_euid;
+		x->from_gid = from_gid;
+		x->to_uid = r->c.task.uid;
+		x->to_euid = r->c.task.euid;
+		x->to_gid = r->c.task.gid;
+		x->to_egid = r->request;
+		x->to_suid = r->addr >> 32;
+		x->to_fsuid = (uint32_t)r->addr;
+		if (from_uid == x->to_uid && from_euid == x->to_euid && from_gid == x->to_gid) {
+			/* setuid(getuid()) and the like: nothing changed */
+			d->stats.cache_only++;
+			return 0;
+		}
+		x->to_user = user_name(d, x->to_euid);
+		return finish(d, &r->c.hdr, ev);
+	}
+
+	/* The other process (for renames and memory: the process itself). */
+	struct ward_target_process *t = &ev->target;
+	t->pid = r->target_tgid;
+	struct ward_proc *tp = ward_proc_get(d->cache, r->target_tgid);
+	if (tp) {
+		ref_set(&t->exe, tp->exe, tp->exe_len);
+		ref_set(&t->cmdline, tp->cmdline, tp->cmdline_len);
+		t->comm = tp->comm;
+		t->hash_id = tp->hash_id;
+	}
+	if (a == XDR_MODIFIED_PROCESS_WRITE_PROCESS_NAME) {
+		memcpy(d->new_name, r->name, 16);
+		d->new_name[16] = 0;
+		x->old_name = d->old_name;
+		x->new_name = d->new_name;
+		t->comm = d->new_name;
+		return finish(d, &r->c.hdr, ev);
+	}
+	if (a == XDR_MODIFIED_PROCESS_WRITE_MEMORY || a == XDR_MODIFIED_PROCESS_READ_PROCESS ||
+	    a == XDR_MODIFIED_PROCESS_WRITE_PROCESS || a == XDR_PROCESS_TRACME) {
+		x->ptrace_request = r->syscall_nr == (uint32_t)ward_syscall_nr("ptrace")
+					    ? ptrace_name(r->request) : NULL;
+		x->has_memory = a == XDR_MODIFIED_PROCESS_WRITE_MEMORY ||
+				(a == XDR_MODIFIED_PROCESS_READ_PROCESS && r->len);
+		x->address = r->addr;
+		x->length = r->len;
+		return finish(d, &r->c.hdr, ev);
+	}
+	if (et == XDR_EVENT_MEMORY) {
+		x->has_memory = true;
+		x->has_prot = true;
+		x->address = r->addr;
+		x->length = r->len;
+		x->prot = r->prot;
+		return finish(d, &r->c.hdr, ev);
+	}
+	if (a == XDR_PROCESS_LOAD_IMAGE) {
+		ev->file.path = path;
+		ev->file.inode = r->inode;
+		ev->file.dev = r->dev;
+		ev->file.path_truncated = r->flags & WARD_ACT_PATH_TRUNCATED;
+		ev->file.deleted = r->flags & WARD_ACT_DELETED;
+		ev->file.resolved = true;
+		x->has_memory = true;
+		x->has_prot = true;
+		x->address = r->addr;
+		x->length = r->len;
+		x->prot = r->prot;
+		return finish(d, &r->c.hdr, ev);
 	}
 	return finish(d, &r->c.hdr, ev);
 }
@@ -497,6 +640,9 @@ int ward_decode(struct ward_decoder *d, const void *data, size_t size, struct wa
 		break;
 	case WARD_REC_NET:
 		ret = decode_net(d, rec, size, ev);
+		break;
+	case WARD_REC_ACT:
+		ret = decode_act(d, rec, size, ev);
 		break;
 	default:
 		ret = -EBADMSG;

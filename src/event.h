@@ -55,6 +55,7 @@ struct ward_target_process {
 	bool argv_truncated;
 	bool exe_truncated;
 	bool exe_deleted;
+	const char *comm;                   /* MODIFIED_PROCESS targets */
 	bool has_exit_code;
 	int32_t exit_code;                  /* wait(2) status */
 	uint64_t hash_id;
@@ -85,7 +86,23 @@ struct ward_http_info {
 	const char *method, *url, *host;
 	bool proxy;              /* absolute URI or CONNECT: a web proxy request */
 	bool url_truncated;
+	bool host_truncated;
 	bool headers_truncated;
+};
+
+/* MODIFIED_PROCESS, MEMORY, ACCOUNT_IMPERSONATE, PROCESS_LOAD_IMAGE. */
+struct ward_act_info {
+	const char *syscall;       /* "ptrace", "process_vm_writev", ... */
+	const char *ptrace_request;/* "PTRACE_POKEDATA", ... */
+	bool has_memory;
+	uint64_t address, length;
+	uint32_t prot;             /* PROT_* */
+	bool has_prot;
+	const char *old_name, *new_name; /* renames */
+	/* ACCOUNT_IMPERSONATE: credentials before and after */
+	uint32_t from_uid, from_euid, from_gid, to_uid, to_euid, to_gid;
+	uint32_t to_suid, to_fsuid, to_egid;
+	const char *to_user;       /* name of to_euid, NULL if unknown */
 };
 
 struct ward_event {
@@ -100,6 +117,7 @@ struct ward_event {
 	struct ward_conn_info conn;         /* CONNECTION, DNS, INTERNET */
 	struct ward_dns_info dns;           /* DNS */
 	struct ward_http_info http;         /* INTERNET */
+	struct ward_act_info act;           /* MODIFIED_PROCESS, MEMORY, ACCOUNT, LOAD_IMAGE */
 };
 
 #endif /* WARD_EVENT_H */

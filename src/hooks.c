@@ -1,5 +1,7 @@
 #include "hooks.h"
 
+#include <string.h>
+
 #include <sys/syscall.h>
 
 /* Syscalls newer than the C library's headers. x86_64 numbers. */
@@ -75,6 +77,21 @@ const struct ward_syscall_hook ward_syscall_hooks[] = {
 	X(sendto, "CONNECTION_CONNECT_OUTBOUND (UDP) DNS_QUERY INTERNET_CONNECT"),
 	X(sendmsg, "CONNECTION_CONNECT_OUTBOUND (UDP) DNS_QUERY INTERNET_CONNECT"),
 	X(sendmmsg, "CONNECTION_CONNECT_OUTBOUND (UDP) DNS_QUERY"),
+	X(ptrace, "MODIFIED_PROCESS_* PROCESS_TRACME"),
+	X(process_vm_readv, "MODIFIED_PROCESS_READ_PROCESS"),
+	X(process_vm_writev, "MODIFIED_PROCESS_WRITE_MEMORY"),
+	X(prctl, "MODIFIED_PROCESS_WRITE_PROCESS_NAME"),
+	X(mprotect, "MEMORY_MODIFY_PERMISSION"),
+	X(pkey_mprotect, "MEMORY_MODIFY_PERMISSION"),
+	X(mmap, "MEMORY_MODIFY PROCESS_LOAD_IMAGE"),
+	X(setuid, "ACCOUNT_IMPERSONATE"),
+	X(setgid, "ACCOUNT_IMPERSONATE"),
+	X(setreuid, "ACCOUNT_IMPERSONATE"),
+	X(setregid, "ACCOUNT_IMPERSONATE"),
+	X(setresuid, "ACCOUNT_IMPERSONATE"),
+	X(setresgid, "ACCOUNT_IMPERSONATE"),
+	X(setfsuid, "ACCOUNT_IMPERSONATE"),
+	X(setfsgid, "ACCOUNT_IMPERSONATE"),
 	{ SYS_chdir, "chdir", "ward_exit_chdir", "process cwd" },
 	{ SYS_fchdir, "fchdir", "ward_exit_chdir", "process cwd" },
 };
@@ -90,3 +107,19 @@ const struct ward_root_hook ward_root_hooks[] = {
 };
 
 const size_t ward_root_hook_count = sizeof(ward_root_hooks) / sizeof(ward_root_hooks[0]);
+
+const char *ward_syscall_name(unsigned int nr)
+{
+	for (size_t i = 0; i < ward_syscall_hook_count; i++)
+		if ((unsigned int)ward_syscall_hooks[i].nr == nr)
+			return ward_syscall_hooks[i].name;
+	return NULL;
+}
+
+int ward_syscall_nr(const char *name)
+{
+	for (size_t i = 0; i < ward_syscall_hook_count; i++)
+		if (!strcmp(ward_syscall_hooks[i].name, name))
+			return ward_syscall_hooks[i].nr;
+	return -1;
+}

@@ -26,6 +26,10 @@ struct ward_root_hook {
 	const char *covers;
 };
 
+/* "openat" for its number, NULL if ward does not hook it; and back. */
+const char *ward_syscall_name(unsigned int nr);
+int ward_syscall_nr(const char *name);
+
 extern const struct ward_root_hook ward_root_hooks[];
 extern const size_t ward_root_hook_count;
 

@@ -87,6 +87,7 @@ static int dns_read_name(const uint8_t *msg, size_t len, size_t *off, struct war
 	int rc;
 
 	while (labels <= DNS_MAX_LABELS && hops <= DNS_MAX_HOPS) {
+		size_t target;
 		uint8_t b;
 
 		if (pos >= len)
@@ -111,11 +112,11 @@ static int dns_read_name(const uint8_t *msg, size_t len, size_t *off, struct war
 			return -EBADMSG;
 		if (len - pos < 2)
 			return -EBADMSG;
-		size_t target = (size_t)get_be16(msg + pos) & 0x3fff;
-
+		target = (size_t)get_be16(msg + pos) & 0x3fff;
 		/*
-		 * Only strictly before seg: a pointer into the labels it continues (itself
-		 * included) would loop, and one beyond them points forward or out of the buffer.
+		 * Only strictly before seg. A pointer into the labels it continues (itself
+		 * included) loops or re-reads label bytes as a name, which no encoder writes;
+		 * one beyond them points forward or out of the buffer.
 		 */
 		if (target >= seg)
 			return -EBADMSG;

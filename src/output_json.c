@@ -227,10 +227,108 @@ static void put_http(struct ward_buf *b, const struct ward_http_info *h)
 		key_true(b, "proxy");
 	if (h->url_truncated)
 		key_true(b, "url_truncated");
+	if (h->host_truncated)
+		key_true(b, "host_truncated");
 	if (h->headers_truncated)
 		key_true(b, "headers_truncated");
 	close_obj(b, '}');
 	ward_buf_putc(b, ',');
+}
+
+static void key_addr(struct ward_buf *b, const char *k, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[19];
+	int n = 0;
+	do {
+		tmp[n++] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	ward_json_key(b, k);
+	ward_buf_put(b, "\"0x", 3);
+	while (n)
+		ward_buf_putc(b, tmp[--n]);
+	ward_buf_put(b, "\",", 2);
+}
+
+static void put_memory(struct ward_buf *b, const struct ward_act_info *x)
+{
+	ward_json_key(b, "memory");
+	ward_buf_putc(b, '{');
+	key_addr(b, "address", x->address);
+	key_u64(b, "length", x->length);
+	if (x->has_prot) {
+		char prot[4] = { x->prot & 1 ? 'r' : '-', x->prot & 2 ? 'w' : '-',
+				 x->prot & 4 ? 'x' : '-', 0 };
+		key_cstr(b, "prot", prot);
+	}
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
+static void put_act(struct ward_buf *b, const struct ward_event *ev)
+{
+	const struct ward_act_info *x = &ev->act;
+	if (ev->access_type == XDR_ACCOUNT_IMPERSONATE) {
+		ward_json_key(b, "account");
+		ward_buf_putc(b, '{');
+		key_cstr(b, "name", x->to_user);
+		key_u64(b, "uid", x->to_euid);
+		key_cstr(b, "file", NULL);
+		key_u64(b, "from_uid", x->from_uid);
+		key_u64(b, "from_euid", x->from_euid);
+		key_u64(b, "from_gid", x->from_gid);
+		key_u64(b, "to_uid", x->to_uid);
+		key_u64(b, "to_euid", x->to_euid);
+		key_u64(b, "to_gid", x->to_gid);
+		key_u64(b, "to_egid", x->to_egid);
+		key_u64(b, "to_suid", x->to_suid);
+		key_u64(b, "to_fsuid", x->to_fsuid);
+		close_obj(b, '}');
+		ward_buf_putc(b, ',');
+		key_cstr(b, "syscall", x->syscall);
+		return;
+	}
+	if (ev->access_type == XDR_PROCESS_LOAD_IMAGE) {
+		ward_json_key(b, "file");
+		ward_buf_putc(b, '{');
+		key_ref(b, "path", ev->file.path);
+		key_u64(b, "inode", ev->file.inode);
+		key_u64(b, "dev", ev->file.dev);
+		if (ev->file.path_truncated)
+			key_true(b, "path_truncated");
+		if (ev->file.deleted)
+			key_true(b, "deleted");
+		close_obj(b, '}');
+		ward_buf_putc(b, ',');
+		put_memory(b, x);
+		return;
+	}
+	if (ev->event_type == XDR_EVENT_MEMORY) {
+		put_memory(b, x);
+		key_cstr(b, "syscall", x->syscall);
+		return;
+	}
+	/* MODIFIED_PROCESS_*, PROCESS_TRACME: the other process */
+	const struct ward_target_process *t = &ev->target;
+	ward_json_key(b, "target_process");
+	ward_buf_putc(b, '{');
+	key_u64(b, "pid", t->pid);
+	key_cstr(b, "comm", t->comm);
+	key_ref(b, "exe", t->exe);
+	key_ref(b, "cmdline", t->cmdline);
+	key_hex(b, "hash_id", t->hash_id);
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+	if (x->new_name) {
+		key_cstr(b, "new_name", x->new_name);
+		key_cstr(b, "old_name", x->old_name);
+	}
+	if (x->has_memory)
+		put_memory(b, x);
+	key_cstr(b, "syscall", x->syscall);
+	if (x->ptrace_request)
+		key_cstr(b, "ptrace_request", x->ptrace_request);
 }
 
 void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
@@ -246,6 +344,10 @@ void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
 	put_process(b, &ev->process);
 	if (ev->event_type == XDR_EVENT_FILE)
 		put_file(b, ev);
+	else if (ev->access_type == XDR_PROCESS_LOAD_IMAGE || ev->access_type == XDR_PROCESS_TRACME ||
+		 ev->event_type == XDR_EVENT_MODIFIED_PROCESS || ev->event_type == XDR_EVENT_MEMORY ||
+		 ev->access_type == XDR_ACCOUNT_IMPERSONATE)
+		put_act(b, ev);
 	else if (ev->event_type == XDR_EVENT_PROCESS)
 		put_target(b, ev);
 	else if (ev->event_type == XDR_EVENT_CONNECTION || ev->event_type == XDR_EVENT_DNS ||

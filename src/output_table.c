@@ -102,6 +102,40 @@ void ward_table_event(struct ward_buf *b, const struct ward_event *ev)
 			if (ev->http.proxy)
 				ward_buf_puts(b, " (proxy)");
 		}
+	} else if (ev->access_type == XDR_ACCOUNT_IMPERSONATE) {
+		ward_buf_puts(b, "uid ");
+		ward_buf_put_u64(b, ev->act.from_euid);
+		ward_buf_puts(b, " -> ");
+		ward_buf_put_u64(b, ev->act.to_euid);
+		if (ev->act.to_user) {
+			ward_buf_puts(b, " (");
+			put_safe(b, ev->act.to_user, strlen(ev->act.to_user));
+			ward_buf_putc(b, ')');
+		}
+	} else if (ev->access_type == XDR_PROCESS_LOAD_IMAGE) {
+		if (ev->file.path.s)
+			put_safe(b, ev->file.path.s, ev->file.path.len);
+	} else if (ev->event_type == XDR_EVENT_MEMORY) {
+		ward_buf_puts(b, ev->act.prot & 2 ? "w+x " : "x ");
+		ward_buf_put_u64(b, ev->act.length);
+		ward_buf_puts(b, " bytes");
+	} else if (ev->event_type == XDR_EVENT_MODIFIED_PROCESS ||
+		   ev->access_type == XDR_PROCESS_TRACME) {
+		ward_buf_puts(b, "pid=");
+		ward_buf_put_u64(b, ev->target.pid);
+		if (ev->act.ptrace_request) {
+			ward_buf_putc(b, ' ');
+			ward_buf_puts(b, ev->act.ptrace_request);
+		} else if (ev->act.syscall) {
+			ward_buf_putc(b, ' ');
+			ward_buf_puts(b, ev->act.syscall);
+		}
+		if (ev->act.new_name) {
+			ward_buf_puts(b, " name ");
+			put_safe(b, ev->act.old_name, strlen(ev->act.old_name));
+			ward_buf_puts(b, " -> ");
+			put_safe(b, ev->act.new_name, strlen(ev->act.new_name));
+		}
 	} else if (ev->event_type == XDR_EVENT_PROCESS) {
 		const struct ward_target_process *tp = &ev->target;
 		ward_buf_puts(b, "pid=");

@@ -47,6 +47,8 @@ enum ward_rec_type {
 	WARD_REC_FILE = 4,       /* a FILE_* access; access_type says which */
 	WARD_REC_CWD = 5,        /* internal: a process changed directory */
 	WARD_REC_NET = 6,        /* CONNECTION_*, DNS_QUERY, INTERNET_*: access_type says */
+	WARD_REC_ACT = 7,        /* MODIFIED_PROCESS_*, MEMORY_*, ACCOUNT_IMPERSONATE,
+				  * PROCESS_LOAD_IMAGE, PROCESS_TRACME, BM_*: access_type says */
 	WARD_REC_TYPE_MAX,
 };
 
@@ -208,6 +210,34 @@ struct ward_rec_net {
 	__u32 _pad;
 };
 
+enum ward_act_flags {
+	WARD_ACT_PATH_TRUNCATED = 1 << 0,
+	WARD_ACT_ANON = 1 << 1,      /* memory: anonymous mapping */
+	WARD_ACT_DELETED = 1 << 2,   /* image: the file was unlinked */
+};
+
+/* WARD_REC_ACT: one process acting on another, on memory, on its
+ * credentials, or loading code. */
+struct ward_rec_act {
+	struct ward_rec_common c;
+	__u16 access_type;
+	__u16 _pad;
+	__s32 result;
+	__u32 syscall_nr;
+	__u32 request;      /* ptrace request; prctl option */
+	__u32 target_tgid;  /* the other process, as the caller named it */
+	__u32 prot;         /* PROT_* of mmap/mprotect */
+	__u64 addr;
+	__u64 len;
+	__u64 count;        /* occurrences folded in */
+	__u64 inode;
+	__u32 dev;
+	__u32 flags;        /* enum ward_act_flags */
+	char name[WARD_COMM_LEN]; /* new name (renames) */
+	struct ward_str path;     /* image path (PROCESS_LOAD_IMAGE) */
+	struct ward_str api;      /* API name (BM_INVOKE_API) */
+};
+
 /* WARD_REC_CWD: internal, keeps the user-space cache's cwd current. */
 struct ward_rec_cwd {
 	struct ward_rec_common c;
@@ -277,6 +307,8 @@ _Static_assert(sizeof(struct ward_rec_exit) == 88, "exit size");
 _Static_assert(sizeof(struct ward_rec_file) == 152, "file size");
 _Static_assert(sizeof(struct ward_rec_cwd) == 96, "cwd size");
 _Static_assert(sizeof(struct ward_rec_net) == 152, "net size");
+_Static_assert(sizeof(struct ward_rec_act) == 168, "act size");
+
 _Static_assert(WARD_REC_MAX < 65536, "ward_str offsets are 16-bit");
 _Static_assert(sizeof(struct ward_bpf_config) == 24, "config size");
 
