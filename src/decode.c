@@ -80,6 +80,11 @@ uint64_t ward_decoder_next_seq(const struct ward_decoder *d)
 	return d->out_seq;
 }
 
+uint64_t ward_decoder_take_seq(struct ward_decoder *d)
+{
+	return d->out_seq++;
+}
+
 /* A string of the tail: inside the record, after the fixed part, NUL at its
  * end. An absent string (off 0) is fine; a bad one makes the record bad. */
 static int tail_str(const uint8_t *rec, size_t size, size_t fixed, struct ward_str s,
@@ -374,6 +379,7 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	f->path_truncated = r->flags & WARD_PATH_TRUNCATED;
 	f->deleted = r->flags & WARD_PATH_DELETED;
 	f->at_exit = r->rflags & WARD_F_AT_EXIT;
+	f->syscall_nr = r->syscall_nr;
 	uint32_t tgid = r->c.task.tgid;
 	if (r->path_kind == WARD_PATH_BASE) {
 		resolve_base(r, path, req, d->path, &f->path, &f->resolved);

@@ -42,5 +42,7 @@ int ward_decode(struct ward_decoder *d, const void *data, size_t size, struct wa
 const struct ward_decode_stats *ward_decoder_stats(const struct ward_decoder *d);
 /* The sequence number the next reported event will get. */
 uint64_t ward_decoder_next_seq(const struct ward_decoder *d);
+/* Take the next sequence number, for an event derived from a decoded one. */
+uint64_t ward_decoder_take_seq(struct ward_decoder *d);
 
 #endif /* WARD_DECODE_H */

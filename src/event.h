@@ -44,6 +44,7 @@ struct ward_file_info {
 	bool deleted;                       /* the file was already unlinked */
 	bool resolved;                      /* path confirmed against the file system */
 	bool at_exit;                       /* FILE_CLOSE done by the process's exit */
+	uint32_t syscall_nr;                /* the syscall that made the access */
 };
 
 struct ward_target_process {
@@ -105,6 +106,15 @@ struct ward_act_info {
 	const char *to_user;       /* name of to_euid, NULL if unknown */
 };
 
+/* ACCOUNT_ADD/DELETE/MODIFY: an entry of an account file. */
+struct ward_account_info {
+	const char *name;
+	uint32_t id;               /* uid (passwd), gid (group), 0 (shadow files) */
+	const char *file;          /* "/etc/passwd", ... */
+	bool group;                /* /etc/group or /etc/gshadow */
+	bool has_id;               /* false for the shadow files (no id there) */
+};
+
 struct ward_event {
 	uint64_t seq;
 	uint64_t time_ns;                   /* Unix time */
@@ -118,6 +128,7 @@ struct ward_event {
 	struct ward_dns_info dns;           /* DNS */
 	struct ward_http_info http;         /* INTERNET */
 	struct ward_act_info act;           /* MODIFIED_PROCESS, MEMORY, ACCOUNT, LOAD_IMAGE */
+	struct ward_account_info account;   /* ACCOUNT_ADD/DELETE/MODIFY */
 };
 
 #endif /* WARD_EVENT_H */

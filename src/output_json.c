@@ -235,6 +235,18 @@ static void put_http(struct ward_buf *b, const struct ward_http_info *h)
 	ward_buf_putc(b, ',');
 }
 
+static void put_account(struct ward_buf *b, const struct ward_account_info *a)
+{
+	ward_json_key(b, "account");
+	ward_buf_putc(b, '{');
+	key_cstr(b, "name", a->name);
+	if (a->has_id)
+		key_u64(b, a->group ? "gid" : "uid", a->id);
+	key_cstr(b, "file", a->file);
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+}
+
 static void key_addr(struct ward_buf *b, const char *k, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -344,6 +356,8 @@ void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
 	put_process(b, &ev->process);
 	if (ev->event_type == XDR_EVENT_FILE)
 		put_file(b, ev);
+	else if (ev->event_type == XDR_EVENT_ACCOUNT && ev->access_type != XDR_ACCOUNT_IMPERSONATE)
+		put_account(b, &ev->account);
 	else if (ev->access_type == XDR_PROCESS_LOAD_IMAGE || ev->access_type == XDR_PROCESS_TRACME ||
 		 ev->event_type == XDR_EVENT_MODIFIED_PROCESS || ev->event_type == XDR_EVENT_MEMORY ||
 		 ev->access_type == XDR_ACCOUNT_IMPERSONATE)

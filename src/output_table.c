@@ -102,6 +102,12 @@ void ward_table_event(struct ward_buf *b, const struct ward_event *ev)
 			if (ev->http.proxy)
 				ward_buf_puts(b, " (proxy)");
 		}
+	} else if (ev->event_type == XDR_EVENT_ACCOUNT && ev->account.name) {
+		put_safe(b, ev->account.name, strlen(ev->account.name));
+		ward_buf_puts(b, ev->account.group ? " gid=" : " uid=");
+		ward_buf_put_u64(b, ev->account.id);
+		ward_buf_putc(b, ' ');
+		ward_buf_puts(b, ev->account.file);
 	} else if (ev->access_type == XDR_ACCOUNT_IMPERSONATE) {
 		ward_buf_puts(b, "uid ");
 		ward_buf_put_u64(b, ev->act.from_euid);

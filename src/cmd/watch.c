@@ -15,6 +15,7 @@
 
 #include "cmd/cmds.h"
 #include "decode.h"
+#include "derive.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/parse.h"
@@ -89,14 +90,83 @@ struct watch {
 	bool json;
 	uint64_t stats_interval_ns;
 	struct ward_decoder *dec;
+	struct ward_deriver *derive;
 	struct ward_proc_cache *cache;
 	struct ward_sensor *sensor;
 	struct ward_buf out;
 	struct ward_stats interval;
 	uint64_t events_total;
 	uint64_t boot_to_unix;
+	uint64_t access_mask[2];
 	int write_error;
 };
+
+static bool wanted(const struct watch *w, unsigned int access_type)
+{
+	int bit = ward_access_bit(access_type);
+	return (w->access_mask[bit >> 6] >> (bit & 63)) & 1;
+}
+
+static void mask_add(uint64_t mask[2], unsigned int access_type)
+{
+	int bit = ward_access_bit(access_type);
+	mask[bit >> 6] |= 1ULL << (bit & 63);
+}
+
+/*
+ * The kernel must send the file accesses that derived events come from even
+ * when --type asks only for the derived ones; user space then prints only
+ * what was asked for.
+ */
+static void add_derivation_sources(const uint64_t user[2], uint64_t kernel[2])
+{
+	static const unsigned int account[] = { XDR_ACCOUNT_ADD, XDR_ACCOUNT_DELETE,
+						XDR_ACCOUNT_MODIFY };
+	static const unsigned int procfs[] = { XDR_MODIFIED_PROCESS_READ_PROCESS,
+					       XDR_MODIFIED_PROCESS_WRITE_MEMORY,
+					       XDR_MODIFIED_PROCESS_WRITE_PROCESS_NAME };
+	kernel[0] = user[0];
+	kernel[1] = user[1];
+	uint64_t probe[2] = { user[0], user[1] };
+	for (size_t i = 0; i < 3; i++) {
+		int bit = ward_access_bit(account[i]);
+		if ((probe[bit >> 6] >> (bit & 63)) & 1) {
+			mask_add(kernel, XDR_FILE_MODIFY);
+			mask_add(kernel, XDR_FILE_CLOSE);
+			mask_add(kernel, XDR_FILE_MOVE);
+			mask_add(kernel, XDR_FILE_CREATE);
+		}
+		bit = ward_access_bit(procfs[i]);
+		if ((probe[bit >> 6] >> (bit & 63)) & 1) {
+			mask_add(kernel, XDR_FILE_OPEN);
+			mask_add(kernel, XDR_FILE_MODIFY);
+			mask_add(kernel, XDR_FILE_CLOSE);
+		}
+	}
+}
+
+static void output_event(struct watch *w, const struct ward_event *ev)
+{
+	if (!wanted(w, ev->access_type))
+		return;
+	w->events_total++;
+	ward_stats_add(&w->interval, ev->access_type);
+	if (w->json)
+		ward_json_event(&w->out, ev);
+	else
+		ward_table_event(&w->out, ev);
+}
+
+/* Derived events pass the same type filter as kernel ones. */
+static void on_derived(void *ctx, const struct ward_event *ev)
+{
+	struct watch *w = ctx;
+	if (!wanted(w, ev->access_type))
+		return;
+	struct ward_event copy = *ev;
+	copy.seq = ward_decoder_take_seq(w->dec);
+	output_event(w, &copy);
+}
 
 static int on_record(void *ctx, const void *data, size_t size)
 {
@@ -104,12 +174,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 	struct ward_event ev;
 	if (ward_decode(w->dec, data, size, &ev) != 1)
 		return 0;
-	w->events_total++;
-	ward_stats_add(&w->interval, ev.access_type);
-	if (w->json)
-		ward_json_event(&w->out, &ev);
-	else
-		ward_table_event(&w->out, &ev);
+	output_event(w, &ev);
+	ward_derive(w->derive, &ev, on_derived, w);
 	return 0;
 }
 
@@ -386,7 +452,11 @@ int ward_cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	w.dec = ward_decoder_new(w.cache, w.boot_to_unix, "/proc");
-	if (!w.dec) {
+	w.derive = ward_deriver_new(w.cache, "/");
+	w.access_mask[0] = o.access_mask[0];
+	w.access_mask[1] = o.access_mask[1];
+	add_derivation_sources(w.access_mask, o.access_mask);
+	if (!w.dec || !w.derive) {
 		ward_log(WARD_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -448,6 +518,7 @@ int ward_cmd_watch(int argc, char **argv)
 out:
 	ward_sensor_free(w.sensor);
 	ward_decoder_free(w.dec);
+	ward_deriver_free(w.derive);
 	ward_proc_cache_free(w.cache);
 	ward_buf_free(&w.out);
 	return exit_code;
