@@ -38,6 +38,7 @@ struct ward_decoder {
 	char old_name[17], new_name[17];
 	char user[64];
 	char pwbuf[4096];
+	char library[PATH_MAX];
 };
 
 /* Files modified and not yet closed that ward remembers the path of. */
@@ -512,6 +513,42 @@ static const char *user_name(struct ward_decoder *d, uint32_t uid)
 	return d->user;
 }
 
+static const char *const api_names[WARD_API_MAX] = {
+	[WARD_API_EVP_ENCRYPTINIT_EX] = "EVP_EncryptInit_ex",
+	[WARD_API_EVP_CIPHERINIT_EX] = "EVP_CipherInit_ex",
+	[WARD_API_EVP_SEALINIT] = "EVP_SealInit",
+};
+
+/* The file mapped at ip in the process: one read of its maps, done only
+ * for API events (already folded per process and API in the kernel). */
+static const char *library_at(struct ward_decoder *d, uint32_t pid, uint64_t ip)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%s/%u/maps", d->procfs_root, pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	const char *found = NULL;
+	char line[PATH_MAX + 128];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		int off = 0;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) < 2 || !off)
+			continue;
+		if (ip < lo || ip >= hi)
+			continue;
+		char *p = line + off;
+		p[strcspn(p, "\n")] = 0;
+		if (*p == '/') {
+			snprintf(d->library, sizeof(d->library), "%s", p);
+			found = d->library;
+		}
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
 static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
 		      struct ward_event *ev)
 {
@@ -541,6 +578,15 @@ static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	ev->count = r->count ? r->count : 1;
 	struct ward_act_info *x = &ev->act;
 	x->syscall = ward_syscall_name(r->syscall_nr);
+
+	if (a == XDR_BM_INVOKE_API) {
+		if (r->request >= WARD_API_MAX)
+			return -EBADMSG;
+		x->api_name = api_names[r->request];
+		x->api_library = path.s && path.len ? path.s
+						    : library_at(d, r->c.task.tgid, r->addr);
+		return finish(d, &r->c.hdr, ev);
+	}
 
 	if (a == XDR_ACCOUNT_IMPERSONATE) {
 		x->from_uid = from_uid;

@@ -104,6 +104,8 @@ struct ward_act_info {
 	uint32_t from_uid, from_euid, from_gid, to_uid, to_euid, to_gid;
 	uint32_t to_suid, to_fsuid, to_egid;
 	const char *to_user;       /* name of to_euid, NULL if unknown */
+	const char *api_name;      /* BM_INVOKE_API */
+	const char *api_library;   /* the library it was called in, NULL if unknown */
 };
 
 /* ACCOUNT_ADD/DELETE/MODIFY: an entry of an account file. */

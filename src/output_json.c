@@ -281,6 +281,15 @@ static void put_memory(struct ward_buf *b, const struct ward_act_info *x)
 static void put_act(struct ward_buf *b, const struct ward_event *ev)
 {
 	const struct ward_act_info *x = &ev->act;
+	if (ev->access_type == XDR_BM_INVOKE_API) {
+		ward_json_key(b, "api");
+		ward_buf_putc(b, '{');
+		key_cstr(b, "name", x->api_name);
+		key_cstr(b, "library", x->api_library);
+		close_obj(b, '}');
+		ward_buf_putc(b, ',');
+		return;
+	}
 	if (ev->access_type == XDR_ACCOUNT_IMPERSONATE) {
 		ward_json_key(b, "account");
 		ward_buf_putc(b, '{');
@@ -360,7 +369,7 @@ void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
 		put_account(b, &ev->account);
 	else if (ev->access_type == XDR_PROCESS_LOAD_IMAGE || ev->access_type == XDR_PROCESS_TRACME ||
 		 ev->event_type == XDR_EVENT_MODIFIED_PROCESS || ev->event_type == XDR_EVENT_MEMORY ||
-		 ev->access_type == XDR_ACCOUNT_IMPERSONATE)
+		 ev->access_type == XDR_ACCOUNT_IMPERSONATE || ev->event_type == XDR_EVENT_BM)
 		put_act(b, ev);
 	else if (ev->event_type == XDR_EVENT_PROCESS)
 		put_target(b, ev);

@@ -108,6 +108,17 @@ void ward_table_event(struct ward_buf *b, const struct ward_event *ev)
 		ward_buf_put_u64(b, ev->account.id);
 		ward_buf_putc(b, ' ');
 		ward_buf_puts(b, ev->account.file);
+	} else if (ev->access_type == XDR_BM_INVOKE_API) {
+		ward_buf_puts(b, ev->act.api_name);
+		if (ev->act.api_library) {
+			ward_buf_puts(b, " in ");
+			put_safe(b, ev->act.api_library, strlen(ev->act.api_library));
+		}
+		if (ev->count > 1) {
+			ward_buf_puts(b, " (x");
+			ward_buf_put_u64(b, ev->count);
+			ward_buf_putc(b, ')');
+		}
 	} else if (ev->access_type == XDR_ACCOUNT_IMPERSONATE) {
 		ward_buf_puts(b, "uid ");
 		ward_buf_put_u64(b, ev->act.from_euid);

@@ -1,10 +1,13 @@
 #include "sensor.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -16,7 +19,7 @@
 #include "lib/log.h"
 #include "skel.h"
 
-#define MAX_HOOKS 128
+#define MAX_HOOKS 256
 
 struct ward_sensor {
 	struct ward_skel skel;
@@ -34,6 +37,9 @@ struct ward_sensor {
 	char refused_reason[MAX_HOOKS][256];
 	size_t nrefused;
 	struct ward_kernel_info kernel;
+	/* libraries the API uprobes are attached to, by identity */
+	struct { dev_t dev; ino_t ino; } libs[32];
+	size_t nlibs;
 };
 
 static const char *refusal_of(const struct ward_sensor *s, const char *prog)
@@ -428,6 +434,87 @@ static int attach_roots(struct ward_sensor *s, const struct ward_sensor_opts *o,
 	return 0;
 }
 
+/* ---- BM_INVOKE_API: uprobes on libcrypto ---- */
+
+static const struct {
+	const char *prog;
+	const char *func;
+} crypto_apis[] = {
+	{ "ward_api_encrypt_init", "EVP_EncryptInit_ex" },
+	{ "ward_api_cipher_init", "EVP_CipherInit_ex" },
+	{ "ward_api_seal_init", "EVP_SealInit" },
+};
+
+int ward_sensor_attach_library(struct ward_sensor *s, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	for (size_t i = 0; i < s->nlibs; i++)
+		if (s->libs[i].dev == st.st_dev && s->libs[i].ino == st.st_ino)
+			return 0;
+	if (s->nlibs == sizeof(s->libs) / sizeof(s->libs[0]))
+		return -ENOSPC;
+	s->libs[s->nlibs].dev = st.st_dev;
+	s->libs[s->nlibs].ino = st.st_ino;
+	s->nlibs++;
+	for (size_t i = 0; i < sizeof(crypto_apis) / sizeof(crypto_apis[0]); i++) {
+		char name[128];
+		snprintf(name, sizeof(name), "%s@%s", crypto_apis[i].func, path);
+		struct ward_hook_report *h = hook_add(s, name, crypto_apis[i].prog, "BM_INVOKE_API",
+						      true);
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(s->skel.obj, crypto_apis[i].prog);
+		if (!prog || bpf_program__fd(prog) < 0) {
+			if (h) {
+				h->status = WARD_HOOK_FAILED;
+				snprintf(h->reason, sizeof(h->reason), "%s",
+					 refusal_of(s, crypto_apis[i].prog));
+			}
+			continue;
+		}
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = crypto_apis[i].func);
+		struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &uo);
+		if (!link) {
+			if (h) {
+				h->status = WARD_HOOK_FAILED;
+				snprintf(h->reason, sizeof(h->reason), "uprobe: %s", strerror(errno));
+			}
+			continue;
+		}
+		if (s->nlinks < MAX_HOOKS)
+			s->links[s->nlinks++] = link;
+		else
+			bpf_link__destroy(link);
+	}
+	return 1;
+}
+
+/* Every libcrypto in the usual library directories. */
+static void attach_crypto(struct ward_sensor *s)
+{
+	static const char *const dirs[] = {
+		"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib", "/lib",
+		"/usr/lib64", "/lib64", "/usr/local/lib", "/usr/local/lib64",
+	};
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		DIR *dir = opendir(dirs[d]);
+		if (!dir)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(dir))) {
+			if (strncmp(de->d_name, "libcrypto.so", 12))
+				continue;
+			char path[PATH_MAX], real[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/%s", dirs[d], de->d_name);
+			if (!realpath(path, real))
+				continue;
+			ward_sensor_attach_library(s, real);
+		}
+		closedir(dir);
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct ward_sensor *s = ctx;
@@ -495,6 +582,7 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 		*err = WARD_OPEN_STRICT;
 		goto fail;
 	}
+	attach_crypto(s);
 	if (s->nlinks == 0) {
 		ward_log(WARD_LOG_ERROR, "no hook could be attached");
 		*err = WARD_OPEN_KERNEL;

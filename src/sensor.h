@@ -75,6 +75,10 @@ const struct ward_kernel_info *ward_sensor_kernel(const struct ward_sensor *s);
  * number of records handed to fn, or -errno (-EINTR on a signal). */
 int ward_sensor_poll(struct ward_sensor *s, int timeout_ms, ward_record_fn fn, void *ctx);
 
+/* Attach the libcrypto API uprobes to a library ward has not seen yet
+ * (one mapped after start-up). 1 if attached now, 0 if already, -errno. */
+int ward_sensor_attach_library(struct ward_sensor *s, const char *path);
+
 /* Detach every hook: no record is produced after this returns, so what is
  * in the ring can be drained to the end. */
 void ward_sensor_detach(struct ward_sensor *s);

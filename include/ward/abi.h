@@ -238,6 +238,14 @@ struct ward_rec_act {
 	struct ward_str api;      /* API name (BM_INVOKE_API) */
 };
 
+/* BM_INVOKE_API: which API (ward_rec_act.request). */
+enum ward_api {
+	WARD_API_EVP_ENCRYPTINIT_EX = 0,
+	WARD_API_EVP_CIPHERINIT_EX = 1,
+	WARD_API_EVP_SEALINIT = 2,
+	WARD_API_MAX,
+};
+
 /* WARD_REC_CWD: internal, keeps the user-space cache's cwd current. */
 struct ward_rec_cwd {
 	struct ward_rec_common c;

@@ -25,6 +25,7 @@
 #include "sensor.h"
 #include "stats.h"
 #include "ward/abi.h"
+#include "ward/xdr_types.h"
 #include "xdr_names.h"
 
 #define DEFAULT_RING (8ULL << 20)
@@ -176,6 +177,10 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return 0;
 	output_event(w, &ev);
 	ward_derive(w->derive, &ev, on_derived, w);
+	/* A libcrypto ward has not seen: its encryption APIs get uprobes. */
+	if (ev.access_type == XDR_PROCESS_LOAD_IMAGE && ev.file.path.s &&
+	    strstr(ev.file.path.s, "/libcrypto.so"))
+		ward_sensor_attach_library(w->sensor, ev.file.path.s);
 	return 0;
 }
 
