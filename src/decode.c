@@ -513,6 +513,30 @@ static const char *user_name(struct ward_decoder *d, uint32_t uid)
 	return d->user;
 }
 
+/* "io_uring:OPENAT" for IORING_OP_OPENAT; "io_uring_setup" for the ring. */
+static const char *ward_uring_op_name(uint32_t op, char *buf, size_t size)
+{
+	static const char *const ops[] = {
+		"NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD",
+		"POLL_REMOVE", "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT",
+		"TIMEOUT_REMOVE", "ACCEPT", "ASYNC_CANCEL", "LINK_TIMEOUT", "CONNECT",
+		"FALLOCATE", "OPENAT", "CLOSE", "FILES_UPDATE", "STATX", "READ", "WRITE",
+		"FADVISE", "MADVISE", "SEND", "RECV", "OPENAT2", "EPOLL_CTL", "SPLICE",
+		"PROVIDE_BUFFERS", "REMOVE_BUFFERS", "TEE", "SHUTDOWN", "RENAMEAT", "UNLINKAT",
+		"MKDIRAT", "SYMLINKAT", "LINKAT", "MSG_RING", "FSETXATTR", "SETXATTR",
+		"FGETXATTR", "GETXATTR", "SOCKET", "URING_CMD", "SEND_ZC", "SENDMSG_ZC",
+		"READ_MULTISHOT", "WAITID", "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV",
+		"FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN",
+	};
+	if (op == WARD_URING_SETUP)
+		return "io_uring_setup";
+	if (op < sizeof(ops) / sizeof(ops[0]))
+		snprintf(buf, size, "io_uring:%s", ops[op]);
+	else
+		snprintf(buf, size, "io_uring:%u", op);
+	return buf;
+}
+
 static const char *const api_names[WARD_API_MAX] = {
 	[WARD_API_EVP_ENCRYPTINIT_EX] = "EVP_EncryptInit_ex",
 	[WARD_API_EVP_CIPHERINIT_EX] = "EVP_CipherInit_ex",
@@ -579,6 +603,11 @@ static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	struct ward_act_info *x = &ev->act;
 	x->syscall = ward_syscall_name(r->syscall_nr);
 
+	if (a == XDR_BM_INVOKE) {
+		x->api_name = ward_uring_op_name(r->request, d->library, sizeof(d->library));
+		x->api_library = "io_uring";
+		return finish(d, &r->c.hdr, ev);
+	}
 	if (a == XDR_BM_INVOKE_API) {
 		if (r->request >= WARD_API_MAX)
 			return -EBADMSG;

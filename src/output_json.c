@@ -281,7 +281,7 @@ static void put_memory(struct ward_buf *b, const struct ward_act_info *x)
 static void put_act(struct ward_buf *b, const struct ward_event *ev)
 {
 	const struct ward_act_info *x = &ev->act;
-	if (ev->access_type == XDR_BM_INVOKE_API) {
+	if (ev->event_type == XDR_EVENT_BM) {
 		ward_json_key(b, "api");
 		ward_buf_putc(b, '{');
 		key_cstr(b, "name", x->api_name);

@@ -108,7 +108,7 @@ void ward_table_event(struct ward_buf *b, const struct ward_event *ev)
 		ward_buf_put_u64(b, ev->account.id);
 		ward_buf_putc(b, ' ');
 		ward_buf_puts(b, ev->account.file);
-	} else if (ev->access_type == XDR_BM_INVOKE_API) {
+	} else if (ev->event_type == XDR_EVENT_BM) {
 		ward_buf_puts(b, ev->act.api_name);
 		if (ev->act.api_library) {
 			ward_buf_puts(b, " in ");

@@ -246,6 +246,10 @@ enum ward_api {
 	WARD_API_MAX,
 };
 
+/* BM_INVOKE from io_uring (ward_rec_act.request): the ring's creation, or the
+ * IORING_OP_* opcode of a submitted operation (0..255). */
+#define WARD_URING_SETUP 0x10000
+
 /* WARD_REC_CWD: internal, keeps the user-space cache's cwd current. */
 struct ward_rec_cwd {
 	struct ward_rec_common c;
