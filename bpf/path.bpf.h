@@ -42,9 +42,28 @@ static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 
 	if (d == mnt_root || d == parent) {
 		struct mount *mnt_parent = BPF_CORE_READ(m, mnt_parent);
-		if (d != mnt_root || m == mnt_parent) {
-			/* The root of the namespace, or of a detached tree
-			 * (pipes, memfd, sockets): done. */
+		if (d != mnt_root) {
+			/* A dentry that is its own parent without being a
+			 * mount's root: a pseudo file (memfd, anon inode) or a
+			 * disconnected one. Its name is all there is
+			 * ("memfd:NAME"); it is the last component. */
+			pb->done = 1;
+			if (pb->pos != WARD_PATH_MAX - 1)
+				return 1;
+			struct qstr pname;
+			bpf_core_read(&pname, sizeof(pname), &d->d_name);
+			__u32 plen = pname.len & WARD_PATH_MASK;
+			if (!plen || plen + 1 > pb->pos)
+				return 1;
+			__u64 ppos = pb->pos - plen;
+			bpf_probe_read_kernel(buf + (ppos & WARD_PATH_MASK), plen, pname.name);
+			ppos -= 1;
+			buf[ppos & WARD_PATH_MASK] = '/';
+			pb->pos = ppos;
+			return 1;
+		}
+		if (m == mnt_parent) {
+			/* The root of the namespace: done. */
 			pb->done = 1;
 			return 1;
 		}
@@ -100,8 +119,11 @@ static __noinline int ward_path_walk(struct dentry *dentry, struct vfsmount *vfs
 	pb->mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
 	pb->done = 0;
 	buf[WARD_PATH_MAX - 1] = 0;
+	/* Unhashed: unlinked, or a pseudo file that never had a name in a
+	 * directory (memfd); the root of a mount is unhashed too but is not
+	 * deleted. */
 	out->deleted = BPF_CORE_READ(dentry, d_hash.pprev) == NULL &&
-		       BPF_CORE_READ(dentry, d_parent) != dentry;
+		       BPF_CORE_READ(vfsmnt, mnt_root) != dentry;
 
 #ifndef WARD_COMPAT
 	struct ward_path_loop_ctx c = { .pb = pb };

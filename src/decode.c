@@ -36,6 +36,8 @@ struct ward_decoder {
 	struct ward_dns_question dns;
 	struct ward_http_request http;
 	char old_name[17], new_name[17];
+	char comm_before[17];
+	bool comm_changed;
 	char user[64];
 	char pwbuf[4096];
 	char library[PATH_MAX];
@@ -128,7 +130,8 @@ static void track_seq(struct ward_decoder *d, const struct ward_hdr *h)
 
 /* The cache entry of the acting task; loaded from /proc once if ward has not
  * seen the process yet (it started before ward, or its fork was lost). */
-static struct ward_proc *acting_proc(struct ward_decoder *d, const struct ward_task *t)
+static struct ward_proc *acting_proc_c(struct ward_decoder *d, const struct ward_task *t,
+				       bool update_comm)
 {
 	struct ward_proc *p = ward_proc_get(d->cache, t->tgid);
 	uint64_t tick_same = p && ward_proc_hash_id(d->cache, t->tgid, t->start_boottime) ==
@@ -151,7 +154,21 @@ static struct ward_proc *acting_proc(struct ward_decoder *d, const struct ward_t
 	p->uid = t->uid;
 	p->euid = t->euid;
 	p->gid = t->gid;
+	/* The process's name is its main thread's (exec handles its own). */
+	d->comm_changed = false;
+	if (t->tid == t->tgid && update_comm && memcmp(p->comm, t->comm, 15)) {
+		memcpy(d->comm_before, p->comm, 16);
+		d->comm_before[16] = 0;
+		d->comm_changed = p->comm[0] != 0;
+		memcpy(p->comm, t->comm, 16);
+		p->comm[15] = 0;
+	}
 	return p;
+}
+
+static struct ward_proc *acting_proc(struct ward_decoder *d, const struct ward_task *t)
+{
+	return acting_proc_c(d, t, true);
 }
 
 static void fill_process(struct ward_decoder *d, struct ward_event *ev, const struct ward_task *t,
@@ -165,6 +182,7 @@ static void fill_process(struct ward_decoder *d, struct ward_event *ev, const st
 	pi->euid = t->euid;
 	pi->gid = t->gid;
 	pi->comm = comm;
+	pi->comm_before = d->comm_changed ? d->comm_before : NULL;
 	pi->start_time_ns = t->start_boottime + d->boot_to_unix_ns;
 	pi->hash_id = p ? p->hash_id : ward_proc_hash_id(d->cache, t->tgid, t->start_boottime);
 	if (p) {
@@ -243,7 +261,7 @@ static int decode_exec(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	    tail_str(rec, size, sizeof(*r), r->args, &args))
 		return -EBADMSG;
 
-	struct ward_proc *p = acting_proc(d, &r->c.task);
+	struct ward_proc *p = acting_proc_c(d, &r->c.task, false);
 	begin_event(d, ev, &r->c.hdr, XDR_EVENT_PROCESS, XDR_PROCESS_EXECUTE);
 
 	/* The subject is the process as it was before the exec. */
@@ -594,6 +612,14 @@ static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	uint32_t from_uid = before ? before->uid : r->c.task.uid;
 	uint32_t from_euid = before ? before->euid : r->c.task.euid;
 	uint32_t from_gid = before ? before->gid : r->c.task.gid;
+	uint32_t from_ids[5] = { 0 };
+	if (before) {
+		from_ids[0] = before->suid;
+		from_ids[1] = before->fsuid;
+		from_ids[2] = before->egid;
+		from_ids[3] = before->sgid;
+		from_ids[4] = before->fsgid;
+	}
 	snprintf(d->old_name, sizeof(d->old_name), "%s", before ? before->comm : "");
 
 	struct ward_proc *p = acting_proc(d, &r->c.task);
@@ -627,7 +653,19 @@ static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
 		x->to_egid = r->request;
 		x->to_suid = r->addr >> 32;
 		x->to_fsuid = (uint32_t)r->addr;
-		if (from_uid == x->to_uid && from_euid == x->to_euid && from_gid == x->to_gid) {
+		uint32_t to_ids[5] = { x->to_suid, x->to_fsuid, x->to_egid, (uint32_t)(r->len >> 32),
+				       (uint32_t)r->len };
+		bool same = from_uid == x->to_uid && from_euid == x->to_euid &&
+			    from_gid == x->to_gid && (!before || !memcmp(from_ids, to_ids,
+									 sizeof(to_ids)));
+		if (p) {
+			p->suid = to_ids[0];
+			p->fsuid = to_ids[1];
+			p->egid = to_ids[2];
+			p->sgid = to_ids[3];
+			p->fsgid = to_ids[4];
+		}
+		if (same) {
 			/* setuid(getuid()) and the like: nothing changed */
 			d->stats.cache_only++;
 			return 0;

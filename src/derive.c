@@ -219,7 +219,8 @@ static void emit_proc_access(struct ward_deriver *d, const struct ward_event *sr
 		/* Writes to comm are allowed only within the writer's own
 		 * process: the record's comm is the name after the write.
 		 * Another thread's name needs a read of /proc (rare). */
-		snprintf(d->old_buf, sizeof(d->old_buf), "%s", t ? t->comm : "");
+		snprintf(d->old_buf, sizeof(d->old_buf), "%s",
+			 src->process.comm_before ? src->process.comm_before : t ? t->comm : "");
 		d->name_buf[0] = 0;
 		if (target == src->process.pid && src->process.comm) {
 			snprintf(d->name_buf, sizeof(d->name_buf), "%s", src->process.comm);

@@ -23,6 +23,8 @@ struct ward_str_ref {
 struct ward_process_info {
 	uint32_t pid, tid, ppid, uid, euid, gid;
 	const char *comm;
+	const char *comm_before;     /* the process's name before this record if it
+				      * changed (a rename), else NULL */
 	struct ward_str_ref exe;
 	struct ward_str_ref cmdline; /* argv joined by spaces */
 	struct ward_str_ref cwd;

@@ -215,6 +215,11 @@ int ward_proc_inherit(struct ward_proc *child, const struct ward_proc *parent)
 	child->uid = parent->uid;
 	child->euid = parent->euid;
 	child->gid = parent->gid;
+	child->suid = parent->suid;
+	child->fsuid = parent->fsuid;
+	child->egid = parent->egid;
+	child->sgid = parent->sgid;
+	child->fsgid = parent->fsgid;
 	return err ? -ENOMEM : 0;
 }
 
@@ -300,15 +305,18 @@ static int parse_stat(const char *buf, uint32_t *ppid, uint64_t *start_ticks, ch
 	return 0;
 }
 
-static void parse_ids(const char *status, const char *key, uint32_t *real, uint32_t *eff)
+/* "Uid:\treal\teffective\tsaved\tfilesystem" */
+static void parse_ids(const char *status, const char *key, uint32_t ids[4])
 {
 	const char *l = strstr(status, key);
 	if (!l)
 		return;
-	char *end;
-	*real = strtoul(l + strlen(key), &end, 10);
-	if (eff)
-		*eff = strtoul(end, NULL, 10);
+	const char *p = l + strlen(key);
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		ids[i] = strtoul(p, &end, 10);
+		p = end;
+	}
 }
 
 int ward_proc_load(struct ward_proc_cache *c, const char *procfs_root, uint32_t tgid,
@@ -346,8 +354,17 @@ int ward_proc_load(struct ward_proc_cache *c, const char *procfs_root, uint32_t 
 	n = read_file(dfd, "status", buf, sizeof(buf) - 1);
 	if (n > 0) {
 		buf[n] = 0;
-		parse_ids(buf, "\nUid:", &p->uid, &p->euid);
-		parse_ids(buf, "\nGid:", &p->gid, NULL);
+		uint32_t u[4] = { 0 }, g[4] = { 0 };
+		parse_ids(buf, "\nUid:", u);
+		parse_ids(buf, "\nGid:", g);
+		p->uid = u[0];
+		p->euid = u[1];
+		p->suid = u[2];
+		p->fsuid = u[3];
+		p->gid = g[0];
+		p->egid = g[1];
+		p->sgid = g[2];
+		p->fsgid = g[3];
 	}
 	/* Kernel threads have no exe; that is not an error. */
 	read_link(dfd, "exe", &p->exe, &p->exe_len);

@@ -16,6 +16,9 @@ struct ward_proc {
 	uint32_t tgid;
 	uint32_t ppid;
 	uint32_t uid, euid, gid;
+	/* the rest of the credentials: from /proc at start, then from
+	 * ACCOUNT_IMPERSONATE records (other records carry uid, euid, gid) */
+	uint32_t suid, fsuid, egid, sgid, fsgid;
 	uint64_t start_boottime_ns;
 	uint64_t hash_id;
 	uint64_t exited_at_ns;  /* boot ns of the exit, 0 while alive */
