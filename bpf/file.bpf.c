@@ -302,7 +302,6 @@ static __always_inline int open_fold(struct file *f, __u32 tgid, __u32 flags, __
 	*count = 1;
 	if (!ward_cfg.fold_ns)
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct inode *inode = BPF_CORE_READ(f, f_inode);
 	struct open_fold_key key = {
 		.ino = BPF_CORE_READ(inode, i_ino),
@@ -311,8 +310,13 @@ static __always_inline int open_fold(struct file *f, __u32 tgid, __u32 flags, __
 		.flags = flags,
 		.generation = BPF_CORE_READ(inode, i_generation),
 	};
+#ifndef WARD_COMPAT
+	key.start_boottime = bpf_get_current_task_btf()->group_leader->start_boottime;
+#else
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	if (bpf_core_field_exists(task->start_boottime))
 		key.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+#endif
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct open_fold_val *v = bpf_map_lookup_elem(&ward_open_fold, &key);
 	if (v) {

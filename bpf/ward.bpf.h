@@ -199,11 +199,23 @@ static __always_inline bool ward_skip(unsigned int access_type)
 
 /* ---- filling and emitting ---- */
 
-static __always_inline void ward_fill_task(struct ward_task *t, struct task_struct *task)
+static __always_inline void ward_fill_task(struct ward_task *t, struct task_struct *task_unused)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	t->tgid = pid_tgid >> 32;
 	t->tid = (__u32)pid_tgid;
+#ifndef WARD_COMPAT
+	/* 5.17+: a BTF pointer, read with plain loads instead of one helper
+	 * call per field (this runs for every record). */
+	struct task_struct *task = bpf_get_current_task_btf();
+	t->ppid = task->real_parent->tgid;
+	const struct cred *cred = task->cred;
+	t->uid = cred->uid.val;
+	t->euid = cred->euid.val;
+	t->gid = cred->gid.val;
+	t->start_boottime = task->group_leader->start_boottime;
+#else
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	const struct cred *cred = BPF_CORE_READ(task, cred);
 	t->uid = BPF_CORE_READ(cred, uid.val);
@@ -213,6 +225,7 @@ static __always_inline void ward_fill_task(struct ward_task *t, struct task_stru
 		t->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
 	else
 		t->start_boottime = BPF_CORE_READ(task, group_leader, start_time);
+#endif
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 }
 
@@ -311,14 +324,18 @@ static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c
 	*count = 1;
 	if (!window_ns)
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct ward_fold_key key = {
 		.a = a, .b = b, .c = c,
 		.tgid = bpf_get_current_pid_tgid() >> 32,
 		.kind = kind,
 	};
+#ifndef WARD_COMPAT
+	key.start_boottime = bpf_get_current_task_btf()->group_leader->start_boottime;
+#else
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	if (bpf_core_field_exists(task->start_boottime))
 		key.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+#endif
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct ward_fold_val *v = bpf_map_lookup_elem(&ward_fold, &key);
 	if (v) {
@@ -346,16 +363,25 @@ static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c
 #define WARD_ARG6(regs) BPF_CORE_READ(regs, r9)
 
 /* The struct file behind fd in the current task, or NULL. */
-static __always_inline struct file *ward_fd_file(struct task_struct *task, int fd)
+static __always_inline struct file *ward_fd_file(struct task_struct *task_unused, int fd)
 {
 	if (fd < 0)
 		return NULL;
+#ifndef WARD_COMPAT
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	unsigned int max = fdt->max_fds;
+	struct file **arr = fdt->fd;
+#else
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file **arr = BPF_CORE_READ(fdt, fd);
+#endif
 	if ((unsigned int)fd >= max)
 		return NULL;
-	struct file **arr = BPF_CORE_READ(fdt, fd);
 	struct file *f = NULL;
+	/* a variable index into a BTF array: still a helper read */
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
 }
