@@ -6,6 +6,7 @@ real verifier refuse a real program, hides a tracepoint under a name this
 kernel lacks, points the BTF check at a missing file, or loads the compat
 build (no bpf_loop) as on a 5.10-5.16 kernel."""
 import os
+import re
 import subprocess
 
 from conftest import WARD, ev, require_binary, require_root
@@ -50,7 +51,7 @@ def test_refused_program_is_named_and_the_rest_runs(ward_factory, tmpd):
     assert "hook unlink (ward_x_unlink) failed: ward_x_unlink could not be loaded: R9 !read_ok" \
         in text, text
     assert "not covered: FILE_DELETE" in text, text
-    assert "ready: 5 hooks attached, 1 problems" in text, text
+    assert re.search(r"ready: \d+ hooks attached, 1 problems", text), text
     start = w.wait_for(lambda r: r.get("startup"), kind="stats")
     failed = [h for h in start["hooks"] if h["status"] != "attached"]
     assert failed == [{"name": "unlink", "program": "ward_x_unlink", "kind": "syscall",
