@@ -267,72 +267,19 @@ static __always_inline int emit_path_event(struct pt_regs *regs, __u16 access, i
 
 /*
  * Repeated opens: a process opening the same file with the same flags again
- * within ward_cfg.fold_ns is counted, not reported. The next report of that
- * (process, file, flags) carries the count of the opens it stands for. A
- * loop that opens one file a million times costs one record per window
- * instead of a million. The process's start time is part of the key, so a
- * reused pid never inherits another process's window.
+ * within --fold-ms is counted, not reported; the next report of that
+ * (process, file, flags) carries the count (ward_fold_check). A loop that
+ * opens one file a million times costs one record per window. A new file
+ * that reuses a deleted one's inode number is another file: filesystems
+ * draw a new i_generation.
  */
-
-struct open_fold_key {
-	__u64 ino;
-	__u64 start_boottime;
-	__u32 dev;
-	__u32 tgid;
-	__u32 flags;
-	__u32 generation; /* a new file that reuses a deleted one's inode number
-			   * is another file: filesystems draw a new i_generation */
-};
-
-struct open_fold_val {
-	__u64 reported_ns;
-	__u64 pending;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct open_fold_key);
-	__type(value, struct open_fold_val);
-} ward_open_fold SEC(".maps") __weak;
-
-/* 0: report this open (*count = opens it stands for); 1: folded. */
-static __always_inline int open_fold(struct file *f, __u32 tgid, __u32 flags, __u64 *count)
+static __always_inline int open_fold(struct file *f, __u32 flags, __u64 *count)
 {
-	*count = 1;
-	if (!ward_cfg.fold_ns)
-		return 0;
 	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	struct open_fold_key key = {
-		.ino = BPF_CORE_READ(inode, i_ino),
-		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
-		.tgid = tgid,
-		.flags = flags,
-		.generation = BPF_CORE_READ(inode, i_generation),
-	};
-#ifndef WARD_COMPAT
-	key.start_boottime = bpf_get_current_task_btf()->group_leader->start_boottime;
-#else
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	if (bpf_core_field_exists(task->start_boottime))
-		key.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
-#endif
-	__u64 now = bpf_ktime_get_boot_ns();
-	struct open_fold_val *v = bpf_map_lookup_elem(&ward_open_fold, &key);
-	if (v) {
-		if (now - v->reported_ns < ward_cfg.fold_ns) {
-			__sync_fetch_and_add(&v->pending, 1);
-			ward_count(WARD_CNT_DEDUP);
-			return 1;
-		}
-		*count = v->pending + 1;
-		v->pending = 0;
-		v->reported_ns = now;
-		return 0;
-	}
-	struct open_fold_val nv = { .reported_ns = now };
-	bpf_map_update_elem(&ward_open_fold, &key, &nv, BPF_ANY);
-	return 0;
+	__u64 dev_gen = ((__u64)BPF_CORE_READ(inode, i_sb, s_dev) << 32) |
+			BPF_CORE_READ(inode, i_generation);
+	return ward_fold_check(XDR_FILE_OPEN, BPF_CORE_READ(inode, i_ino), dev_gen, flags,
+			       ward_cfg.fold_ns, count);
 }
 
 /* Remember that this process modified this open file (through fd). */
@@ -390,7 +337,7 @@ static __always_inline int on_open(struct pt_regs *regs, long ret, const char *u
 	__u64 count = 1;
 	if (!ward_access_allowed(access))
 		ward_count(WARD_CNT_FILTERED);
-	else if (created || !open_fold(f, tgid, flags, &count))
+	else if (created || !open_fold(f, flags, &count))
 		emit_open_event(regs, access, f, ret, upath, flags, count,
 				created ? WARD_F_CREATED : 0);
 
