@@ -22,7 +22,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test test-unit test-integration deps bench
+.PHONY: all clean test test-unit test-integration test-kernels deps bench
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -94,6 +94,14 @@ test-integration: $(BUILD)/ward
 	$(Q)/usr/bin/python3 -m pytest -q tests/integration
 
 test: test-unit test-integration
+
+# The smoke suite on stock Debian kernels under qemu (tests/kernels/README.md).
+test-kernels: $(BUILD)/ward
+	$(Q)tests/kernels/matrix.sh
+
+# Overhead against auditd and bpftrace (bench/README.md); ~15 min, QUICK=1 ~2 min.
+bench: $(BUILD)/ward
+	$(Q)bench/run.sh
 
 deps:
 	tools/install-deps.sh

@@ -45,6 +45,8 @@ struct modified_val {
 	__u64 ino;
 	__u32 dev;
 	__u32 mode;
+	__u32 flags;   /* f_flags, for the FILE_CLOSE */
+	__u32 _pad;
 };
 
 /* (process, fd) -> the struct file it had when first written. close(2) is
@@ -295,6 +297,7 @@ static __always_inline void mark_modified(struct file *f, __u32 tgid, int fd, __
 		.ino = BPF_CORE_READ(inode, i_ino),
 		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
 		.mode = BPF_CORE_READ(inode, i_mode),
+		.flags = BPF_CORE_READ(f, f_flags),
 	};
 	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY)) {
 		ward_count(WARD_CNT_STATE_MISS);
@@ -474,6 +477,7 @@ static __noinline int emit_close_by_id(struct pt_regs *regs, struct fd_key *fk, 
 	r->inode = mv->ino;
 	r->dev = mv->dev;
 	r->mode = mv->mode;
+	r->open_flags = mv->flags;
 	r->syscall_nr = syscall_nr(regs);
 	return ward_emit(r, sizeof(*r));
 }

@@ -30,6 +30,19 @@ struct ward_path_out {
  * nothing could be read. Noinline: one verified copy per program instead of
  * one per call site.
  */
+/* Copy len bytes of a name to buf[at]. The bounds are applied at the call,
+ * behind compiler barriers: some verifiers (Debian's 6.12) lose the bound of
+ * a value that was also compared, and clang would drop a second mask as
+ * redundant. */
+static __always_inline void ward_copy_name(char *buf, __u64 at, __u32 len, const void *src)
+{
+	asm volatile("" : "+r"(len));
+	asm volatile("" : "+r"(at));
+	len &= WARD_PATH_MASK;
+	at &= WARD_PATH_MASK;
+	bpf_probe_read_kernel(buf + at, len, src);
+}
+
 /* One component of the walk; returns 1 when the walk is over. */
 static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 {
@@ -56,7 +69,7 @@ static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 			if (!plen || plen + 1 > pb->pos)
 				return 1;
 			__u64 ppos = pb->pos - plen;
-			bpf_probe_read_kernel(buf + (ppos & WARD_PATH_MASK), plen, pname.name);
+			ward_copy_name(buf, ppos, plen, pname.name);
 			ppos -= 1;
 			buf[ppos & WARD_PATH_MASK] = '/';
 			pb->pos = ppos;
@@ -80,7 +93,7 @@ static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 	if (len + 1 > pos)
 		return 1; /* out of room: truncated */
 	pos -= len;
-	bpf_probe_read_kernel(buf + (pos & WARD_PATH_MASK), len, name.name);
+	ward_copy_name(buf, pos, len, name.name);
 	pos -= 1;
 	buf[pos & WARD_PATH_MASK] = '/';
 	pb->pos = pos;

@@ -267,6 +267,8 @@ static __always_inline int ward_emit(void *rec, __u32 size)
 static __always_inline __u32 ward_put_bytes(char *rec, __u32 off, const char *src, __u32 len,
 					   struct ward_str *s)
 {
+	asm volatile("" : "+r"(len)); /* keep the masks: see ward_copy_name() */
+	asm volatile("" : "+r"(off));
 	off &= WARD_TAIL_MASK;
 	len &= WARD_PATH_MASK;
 	bpf_probe_read_kernel(rec + off, len, src);

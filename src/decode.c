@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <pwd.h>
 
+#include "dir_cache.h"
 #include "file_table.h"
 #include "net_parse.h"
 #include "hooks.h"
@@ -33,6 +34,8 @@ struct ward_decoder {
 	char new_path[PATH_MAX];
 	char close_path[PATH_MAX];
 	struct ward_file_table *open_files;
+	struct ward_dir_cache *dirs;
+	char lex[PATH_MAX];
 	struct ward_dns_question dns;
 	struct ward_http_request http;
 	char old_name[17], new_name[17];
@@ -56,7 +59,10 @@ struct ward_decoder *ward_decoder_new(struct ward_proc_cache *cache, uint64_t bo
 	d->boot_to_unix_ns = boot_to_unix_ns;
 	d->procfs_root = procfs_root;
 	d->open_files = ward_file_table_new(WARD_OPEN_FILES_MAX);
-	if (!d->open_files) {
+	d->dirs = ward_dir_cache_new();
+	if (!d->open_files || !d->dirs) {
+		ward_file_table_free(d->open_files);
+		ward_dir_cache_free(d->dirs);
 		free(d);
 		return NULL;
 	}
@@ -70,6 +76,7 @@ void ward_decoder_free(struct ward_decoder *d)
 	free(d->prev_exe);
 	free(d->prev_cmdline);
 	ward_file_table_free(d->open_files);
+	ward_dir_cache_free(d->dirs);
 	free(d);
 }
 
@@ -340,9 +347,9 @@ static int decode_cwd(struct ward_decoder *d, const uint8_t *rec, size_t size)
 }
 
 /* A BASE path (directory + the caller's string) made canonical. */
-static void resolve_base(const struct ward_rec_file *r, struct ward_str_ref base,
-			 struct ward_str_ref req, char *buf, struct ward_str_ref *out,
-			 bool *resolved)
+static void resolve_base(struct ward_decoder *d, const struct ward_rec_file *r,
+			 struct ward_str_ref base, struct ward_str_ref req, char *buf,
+			 struct ward_str_ref *out, bool *resolved)
 {
 	unsigned int flags = (r->rflags & WARD_F_NOFOLLOW) ? WARD_RESOLVE_NOFOLLOW : 0;
 	/* The common case costs no syscall: one name in a directory the kernel
@@ -358,8 +365,30 @@ static void resolve_base(const struct ward_rec_file *r, struct ward_str_ref base
 		*resolved = true;
 		return;
 	}
-	int n = ward_path_resolve(base.s ? base.s : "/", req.s ? req.s : "", flags, r->c.task.tgid,
-				  r->c.task.tid, buf, PATH_MAX, resolved);
+
+	/* A name in a directory resolved a moment ago (the final component not
+	 * followed): the cache (dir_cache.h) saves the walk. Never for /proc,
+	 * where "self" depends on the process. */
+	const char *bs = base.s ? base.s : "/";
+	const char *rs = req.s ? req.s : "";
+	int lex = flags ? ward_path_join(bs, rs, d->lex, sizeof(d->lex)) : -1;
+	char *slash = lex > 1 ? strrchr(d->lex, '/') : NULL;
+	bool cacheable = slash && slash != d->lex && strncmp(d->lex, "/proc/", 6) &&
+			 strcmp(slash + 1, ".") && strcmp(slash + 1, "..");
+	if (cacheable) {
+		*slash = 0;
+		const char *dir = ward_dir_cache_get(d->dirs, d->lex, r->c.hdr.ts_boot_ns);
+		if (dir && strlen(dir) + strlen(slash + 1) + 2 <= PATH_MAX) {
+			int n = snprintf(buf, PATH_MAX, "%s/%s", strcmp(dir, "/") ? dir : "",
+					 slash + 1);
+			ref_set(out, buf, n);
+			*resolved = true;
+			return;
+		}
+	}
+
+	int n = ward_path_resolve(bs, rs, flags, r->c.task.tgid, r->c.task.tid, buf, PATH_MAX,
+				  resolved);
 	if (n < 0) {
 		/* Too long to resolve: show what the kernel gave. */
 		*out = req;
@@ -367,6 +396,16 @@ static void resolve_base(const struct ward_rec_file *r, struct ward_str_ref base
 		return;
 	}
 	ref_set(out, buf, n);
+	if (cacheable && *resolved) {
+		/* remember the directory part of what the walk found */
+		char *rslash = strrchr(buf, '/');
+		if (rslash && !strcmp(rslash + 1, slash + 1)) {
+			*rslash = 0;
+			ward_dir_cache_put(d->dirs, d->lex, rslash == buf ? "/" : buf,
+					   r->c.hdr.ts_boot_ns);
+			*rslash = '/';
+		}
+	}
 }
 
 static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
@@ -401,7 +440,7 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	f->syscall_nr = r->syscall_nr;
 	uint32_t tgid = r->c.task.tgid;
 	if (r->path_kind == WARD_PATH_BASE) {
-		resolve_base(r, path, req, d->path, &f->path, &f->resolved);
+		resolve_base(d, r, path, req, d->path, &f->path, &f->resolved);
 	} else if (r->path_kind == WARD_PATH_ID) {
 		/* FILE_CLOSE at syscall exit: the path of its FILE_MODIFY */
 		size_t len;
@@ -424,12 +463,25 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	}
 	if (r->access_type == XDR_FILE_MOVE) {
 		f->requested_new_path = req2;
+		/* invalidate the cache after resolving both names */
 		f->new_path_truncated = r->flags & WARD_PATH2_TRUNCATED;
 		bool resolved2;
 		if (r->path2_kind == WARD_PATH_BASE)
-			resolve_base(r, path2, req2, d->new_path, &f->new_path, &resolved2);
+			resolve_base(d, r, path2, req2, d->new_path, &f->new_path, &resolved2);
 		else
 			f->new_path = path2;
+	}
+	/* A name came or went: directories through it may resolve otherwise. */
+	if (r->access_type == XDR_FILE_CREATE || r->access_type == XDR_FILE_DELETE ||
+	    r->access_type == XDR_FILE_MOVE) {
+		if (f->path.s)
+			ward_dir_cache_invalidate(d->dirs, f->path.s);
+		if (f->requested_path.s && f->requested_path.s[0] == '/')
+			ward_dir_cache_invalidate(d->dirs, f->requested_path.s);
+		if (f->new_path.s)
+			ward_dir_cache_invalidate(d->dirs, f->new_path.s);
+		if (f->requested_new_path.s && f->requested_new_path.s[0] == '/')
+			ward_dir_cache_invalidate(d->dirs, f->requested_new_path.s);
 	}
 	return finish(d, &r->c.hdr, ev);
 }

@@ -460,7 +460,7 @@ void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_ker
 		ward_buf_putc(b, '{');
 		key_cstr(b, "name", hooks[i].name);
 		key_cstr(b, "program", hooks[i].prog);
-		key_cstr(b, "kind", hooks[i].root ? "tracepoint" : "syscall");
+		key_cstr(b, "kind", hooks[i].kind);
 		key_cstr(b, "status", status_name(hooks[i].status));
 		key_cstr(b, "covers", hooks[i].covers);
 		if (hooks[i].reason[0])

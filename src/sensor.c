@@ -239,6 +239,7 @@ static struct ward_hook_report *hook_add(struct ward_sensor *s, const char *name
 	snprintf(h->prog, sizeof(h->prog), "%s", prog);
 	h->covers = covers;
 	h->root = root;
+	h->kind = root ? "tracepoint" : "syscall";
 	h->status = WARD_HOOK_ATTACHED;
 	return h;
 }
@@ -463,6 +464,8 @@ int ward_sensor_attach_library(struct ward_sensor *s, const char *path)
 		snprintf(name, sizeof(name), "%s@%s", crypto_apis[i].func, path);
 		struct ward_hook_report *h = hook_add(s, name, crypto_apis[i].prog, "BM_INVOKE_API",
 						      true);
+		if (h)
+			h->kind = "uprobe";
 		struct bpf_program *prog =
 			bpf_object__find_program_by_name(s->skel.obj, crypto_apis[i].prog);
 		if (!prog || bpf_program__fd(prog) < 0) {

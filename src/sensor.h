@@ -39,7 +39,8 @@ struct ward_hook_report {
 	const char *covers;
 	enum ward_hook_status status;
 	char reason[256];
-	bool root;          /* attached to a tracepoint (else a tail-called handler) */
+	bool root;          /* attached directly (else a tail-called handler) */
+	const char *kind;   /* "tracepoint", "uprobe", "syscall" */
 };
 
 /* Exit classes for the CLI (documented in ward(1) / README). */

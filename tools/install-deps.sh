@@ -10,7 +10,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-	  python3 python3-pytest)
+	  python3 python3-pytest openssl passwd)
+# tests/kernels (make test-kernels): boot Debian kernels under qemu
+if [ "${WARD_KERNEL_TESTS:-0}" = 1 ]; then
+	packages+=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd debian-archive-keyring)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -281,8 +281,8 @@ static void print_hooks(struct watch *w)
 		}
 	}
 	const struct ward_kernel_info *k = ward_sensor_kernel(w->sensor);
-	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s; hooks: BTF tracepoints only (no kprobes, "
-				"fentry, LSM or tracefs needed); path walk: %s",
+	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s; hooks: BTF tracepoints and uprobes (no "
+				"kprobes, fentry, LSM or tracefs needed); path walk: %s",
 		 k->release, k->lockdown, k->path_walk);
 	if (w->json) {
 		ward_json_hooks(&w->out, ward_time_realtime_ns(), k, hooks, n);

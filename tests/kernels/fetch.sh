@@ -7,11 +7,12 @@
 # cache and an empty dpkg status); packages are only downloaded, unpacked with
 # dpkg-deb -x and indexed with depmod -b.
 #
-# SERIES (default: 5.10 6.1 6.12 newest)
+# SERIES (default: 5.10 6.1 6.12 6.12-trixie newest)
 #   5.10    bullseye + bullseye-security      (Debian 11)
 #   6.1     bookworm + bookworm-security      (Debian 12)
 #   6.12    bookworm-backports
 #   newest  trixie-backports                  (7.x at the time of writing)
+#   6.12-trixie  trixie + trixie-security     (Debian 13's own kernel, a later 6.12)
 #
 # Result, per kernel release V:
 #   $CACHE/kernels/V/vmlinuz        the bzImage as shipped
@@ -52,12 +53,12 @@ series=()
 for a in "$@"; do
   case $a in
     --refresh) REFRESH=1;;
-    -h|--help) sed -n '2,40p' "$0"; exit 0;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0;;
     -*) die "unknown option $a";;
     *) series+=("$a");;
   esac
 done
-[ ${#series[@]} -gt 0 ] || series=(5.10 6.1 6.12 newest)
+[ ${#series[@]} -gt 0 ] || series=(5.10 6.1 6.12 6.12-trixie newest)
 
 suites_of() {
   case $1 in
@@ -65,6 +66,7 @@ suites_of() {
     6.1) echo "debian:bookworm debian-security:bookworm-security";;
     6.12) echo "debian:bookworm-backports";;
     newest) echo "debian:trixie-backports";;
+    6.12-trixie) echo "debian:trixie debian-security:trixie-security";;
     *) return 1;;
   esac
 }
@@ -121,14 +123,14 @@ prepare() {
     echo "$base" >>"$t/initmods/order"
   done
   if [ "${WARD_KERNELS_KEEP_MODULES:-0}" != 1 ]; then
-    rm -rf "$t/lib/modules/$v/kernel" "$t/usr/lib/modules/$v/kernel" "$t/boot" \
-           "$t/lib/modules/$v/vmlinuz" "$t/usr/share" 2>/dev/null || true
+    rm -rf "${t:?}/lib/modules/$v/kernel" "${t:?}/usr/lib/modules/$v/kernel" "${t:?}/boot" \
+           "${t:?}/lib/modules/$v/vmlinuz" "${t:?}/usr/share" 2>/dev/null || true
   fi
 }
 
 mkdir -p "$CACHE/kernels"
 for s in "${series[@]}"; do
-  suites=$(suites_of "$s") || die "unknown series '$s' (known: 5.10 6.1 6.12 newest)"
+  suites=$(suites_of "$s") || die "unknown series '$s' (known: 5.10 6.1 6.12 newest 6.12-trixie)"
   if [ "$REFRESH" != 1 ] && [ -f "$CACHE/kernels/$s/.complete" ]; then
     say "$s: cached ($(readlink "$CACHE/kernels/$s"))"
     continue

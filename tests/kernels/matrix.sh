@@ -12,6 +12,7 @@
 #   6.1         Debian 12's kernel
 #   6.12        bookworm-backports
 #   newest      trixie-backports (7.x)
+#   6.12-trixie Debian 13's own kernel (trixie + trixie-security, a later 6.12)
 #   6.1-integrity     6.1 booted with lockdown=integrity
 #   6.1-bpf-lsm       6.1 booted with lsm=lockdown,capability,yama,apparmor,bpf
 #   6.1-confidentiality  6.1 booted with lockdown=confidentiality: ward must
@@ -25,17 +26,17 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LOGS=${WARD_KERNELS_LOGS:-$REPO/build/kernels}
 
-ALL="5.10 6.1 6.12 newest 6.1-integrity 6.1-bpf-lsm 6.1-confidentiality"
+ALL="5.10 6.1 6.12 6.12-trixie newest 6.1-integrity 6.1-bpf-lsm 6.1-confidentiality"
 entry() {  # name -> "kernel|kernel arguments"
   case $1 in
-    5.10|6.1|6.12|newest) echo "$1|";;
+    5.10|6.1|6.12|newest|6.12-trixie) echo "$1|";;
     6.1-integrity) echo "6.1|lockdown=integrity";;
     6.1-bpf-lsm) echo "6.1|lsm=lockdown,capability,yama,apparmor,bpf";;
     6.1-confidentiality) echo "6.1|lockdown=confidentiality";;
     *) return 1;;
   esac
 }
-[ $# -gt 0 ] && [ "$1" = -h -o "$1" = --help ] && { sed -n '2,25p' "$0"; exit 0; }
+[ $# -gt 0 ] && { [ "$1" = -h ] || [ "$1" = --help ]; } && { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0; }
 entries=${*:-$ALL}
 series=
 for e in $entries; do
@@ -47,7 +48,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "matrix: run as root" >&2; exit 2; }
 "$HERE/fetch.sh" $series || { echo "matrix: fetching kernels failed" >&2; exit 1; }
 mkdir -p "$LOGS"
-rm -f "$LOGS"/*.log "$LOGS/summary.md"
+for e in $entries; do rm -f "$LOGS/$e.log"; done
 
 t_all=$(date +%s)
 failed=0
@@ -85,13 +86,13 @@ done
 # read-only git: no index refresh is written (GIT_OPTIONAL_LOCKS=0)
 rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(GIT_OPTIONAL_LOCKS=0 git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ] && rev="$rev + uncommitted changes"
-accel=$(grep -a -h -o 'accel=[a-z]*' "$LOGS"/*.log | sort -u | tr '\n' ' ')
+accel=$(for e in $entries; do grep -a -h -o 'accel=[a-z]*' "$LOGS/$e.log"; done | sort -u | tr '\n' ' ')
 python3 - "$LOGS" "$rev" "$accel" $entries <<'EOF' | tee "$LOGS/summary.md"
 import json, re, sys, time
 logs, rev, accel, entries = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 print("ward %s, %s, qemu %s\n" % (rev, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), accel.strip()))
-print("| entry | kernel | boot arguments | path walk | hooks attached (problems) | route | checks passed / failed | seconds | result |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| entry | kernel | boot arguments | path walk | hooks attached (problems) | route | checks passed / failed | ward load s | total s | result |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for e in entries:
     text = open("%s/%s.log" % (logs, e), errors="replace").read()
     m = re.findall(r"^WARD-MATRIX .*rc=(\d+) seconds=([\d.]+) args=(.*)$", text, re.M)
@@ -118,8 +119,9 @@ for e in entries:
         hooks = "%s (%s)" % (r.get("hooks"), "; ".join(notes) if notes else "none")
         route, walk = r.get("route") or "?", r.get("path_walk") or "?"
         result = "pass" if rc == "0" else ("FAIL: " + ", ".join(r.get("failures", [])[:3]) if r else "FAIL (rc %s, no result)" % rc)
-    print("| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |" % (
-        e, kernel, args or "-", walk, hooks, route, r.get("passed", "?"), r.get("failed", "?"), secs, result))
+    print("| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s |" % (
+        e, kernel, args or "-", walk, hooks, route, r.get("passed", "?"), r.get("failed", "?"),
+        r.get("load_s", "?"), secs, result))
 EOF
 echo "matrix: $(echo $entries | wc -w) entries, $failed failed, $(( $(date +%s) - t_all )) s; logs in $LOGS"
 [ $failed = 0 ]

@@ -27,7 +27,7 @@
 # Needs: qemu-system-x86_64, a static busybox (busybox-static), cpio; root.
 set -uo pipefail
 
-usage() { sed -n '2,30p' "$0" >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 [ $# -ge 3 ] && [ "$2" = -- ] || usage
 KARG=$1; shift 2
 
@@ -89,8 +89,11 @@ cat >$R/run/ward-vm/stage2 <<'EOS'
 . /run/ward-vm/ward-vm.cmd
 . /run/ward-vm/ward-vm.env
 read t0 _ </proc/uptime; echo "WARD_VM_T0=$t0" >/dev/ttyS0
-cd "$WARD_VM_CWD" && "$@" </dev/null >/dev/ttyS1 2>/dev/ttyS2
-rc=$?
+if cd "$WARD_VM_CWD" 2>/dev/null; then
+  "$@" </dev/null >/dev/ttyS1 2>/dev/ttyS2; rc=$?
+else
+  echo "run.sh: no $WARD_VM_CWD in the guest (/tmp and /run are fresh tmpfs there)" >/dev/ttyS2; rc=125
+fi
 read t1 _ </proc/uptime; echo "WARD_VM_RC=$rc T1=$t1" >/dev/ttyS0
 sync
 /run/ward-vm/busybox poweroff -f

@@ -8,8 +8,9 @@ INTERNET), stops ward with SIGINT and checks the records field by field.
 It prints one line per check (PASS/FAIL, with the value got and the one
 expected), the startup record (kernel, lockdown, path walk, hooks) and, when
 anything failed, ward's stderr; when a program was refused, the tail of the
-verifier's log for it (verifier_log.py, one program per distinct reason). The last line is `SMOKE-RESULT {json}` for
-tests/kernels/matrix.sh. Exit status: 0 all checks passed, 1 otherwise.
+verifier's log for it (verifier_log.py, one program per distinct reason).
+The last line is `SMOKE-RESULT {json}` for tests/kernels/matrix.sh.
+Exit status: 0 all checks passed, 1 otherwise.
 
 On a kernel booted with lockdown=confidentiality ward must refuse to start
 (exit code 4, a message naming the lockdown); that is what is checked there.
@@ -223,8 +224,9 @@ def verifier_logs(result, most=3):
         return
     print("---- verifier log of %s (%s) ----" % (", ".join(progs[:most]), obj), flush=True)
     try:
-        out = subprocess.run([sys.executable, os.path.join(HERE, "verifier_log.py"), obj] + progs[:most],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300).stdout
+        out = subprocess.run([sys.executable, os.path.join(HERE, "verifier_log.py"), obj]
+                             + progs[:most], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             timeout=300).stdout
         print(out.decode("utf-8", "replace").rstrip("\n"))
     except (OSError, subprocess.SubprocessError) as e:
         print("cannot run verifier_log.py: %s" % e)
