@@ -300,3 +300,24 @@ def test_long_path_event_full_or_marked_truncated(ward, tmpd):
                       and (r["file"]["path"] == full or r["file"].get("path_truncated")),
                       what="FILE_DELETE of the deep leaf")
     _check_long(r, full)
+
+
+def test_symlinked_directory_swapped_between_two_unlinks(ward, tmpd):
+    """ward caches resolved directories: swapping the symlink must not leave
+    the second delete reported under the first target."""
+    real1 = os.path.join(tmpd, "real1")
+    real2 = os.path.join(tmpd, "real2")
+    os.mkdir(real1)
+    os.mkdir(real2)
+    link = os.path.join(tmpd, "link")
+    os.symlink(real1, link)
+    for d in (real1, real2):
+        touch(os.path.join(d, "a"))
+        touch(os.path.join(d, "b"))
+    os.unlink(os.path.join(link, "a"))
+    ward.wait_for(ev("FILE_DELETE", pid=os.getpid(), path=os.path.join(real1, "a")))
+    tmp = os.path.join(tmpd, "link.new")
+    os.symlink(real2, tmp)
+    os.rename(tmp, link)
+    os.unlink(os.path.join(link, "b"))
+    ward.wait_for(ev("FILE_DELETE", pid=os.getpid(), path=os.path.join(real2, "b")))
