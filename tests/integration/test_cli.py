@@ -170,8 +170,10 @@ def test_watch_help_lists_every_option():
 
 def test_startup_record_and_ready_line(ward_factory):
     w = ward_factory()
+    # ward writes it before 'ward: ready', but stdout and stderr are read by
+    # different threads here
+    w.wait_for(lambda r: r.get("startup"), kind="stats")
     recs = w.snapshot()
-    assert recs, "no startup record"
     s = recs[0]
     assert s["kind"] == "stats" and s["startup"] is True, s
     assert TIME_RE.match(s["time"])
@@ -195,7 +197,7 @@ def test_startup_record_and_ready_line(ward_factory):
 
 def test_strict_starts_when_every_hook_attaches(ward_factory):
     w = ward_factory("--strict")
-    hooks = w.snapshot()[0]["hooks"]
+    hooks = w.wait_for(lambda r: r.get("startup"), kind="stats")["hooks"]
     assert all(h["status"] == "attached" for h in hooks), hooks
     assert w.stop() == 0
 
