@@ -9,7 +9,7 @@
 #
 # The guest's root file system is this machine's /, shared read-only over 9p,
 # with a tmpfs overlay on top (writes stay in the guest). /tmp is a fresh
-# tmpfs; proc, sys, dev, devpts, bpffs and securityfs are mounted; loopback is
+# tmpfs (a working directory under the host's /tmp is bound back into it); proc, sys, dev, devpts, bpffs and securityfs are mounted; loopback is
 # up; there is no other network. CMD's stdout and stderr come back on this
 # script's stdout and stderr (guest serial ports 1 and 2); the kernel console
 # is port 0.
@@ -76,7 +76,18 @@ R=/newroot
 mount -t proc proc $R/proc; mount -t sysfs sys $R/sys; mount -t devtmpfs dev $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts devpts $R/dev/pts; mount -t tmpfs shm $R/dev/shm
-mount -t tmpfs -o mode=0755 run $R/run; mount -t tmpfs -o mode=1777 tmp $R/tmp
+mount -t tmpfs -o mode=0755 run $R/run
+# A fresh /tmp. A command that runs from under the host's /tmp (a CI checkout
+# there) keeps its directory: bound aside, then back over the new tmpfs.
+. /ward-vm.env
+case "$WARD_VM_CWD" in
+/tmp/*)
+  mkdir -p $R/run/ward-vm-cwd && mount --bind "$R$WARD_VM_CWD" $R/run/ward-vm-cwd
+  mount -t tmpfs -o mode=1777 tmp $R/tmp
+  mkdir -p "$R$WARD_VM_CWD" && mount --bind $R/run/ward-vm-cwd "$R$WARD_VM_CWD" ;;
+*)
+  mount -t tmpfs -o mode=1777 tmp $R/tmp ;;
+esac
 mount -t bpf bpf $R/sys/fs/bpf
 mount -t securityfs securityfs $R/sys/kernel/security
 mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
@@ -92,7 +103,7 @@ read t0 _ </proc/uptime; echo "WARD_VM_T0=$t0" >/dev/ttyS0
 if cd "$WARD_VM_CWD" 2>/dev/null; then
   "$@" </dev/null >/dev/ttyS1 2>/dev/ttyS2; rc=$?
 else
-  echo "run.sh: no $WARD_VM_CWD in the guest (/tmp and /run are fresh tmpfs there)" >/dev/ttyS2; rc=125
+  echo "run.sh: no $WARD_VM_CWD in the guest (/run is a fresh tmpfs there)" >/dev/ttyS2; rc=125
 fi
 read t1 _ </proc/uptime; echo "WARD_VM_RC=$rc T1=$t1" >/dev/ttyS0
 sync
