@@ -506,6 +506,23 @@ class Bpftrace:
                 self.kill()
                 raise MonitorError("bpftrace did not start: " + self._err())
             time.sleep(0.05)
+        # BEGIN's output is no proof that every probe is attached: also wait for one
+        # perf_event fd per tracepoint probe
+        want = BPFTRACE_SCRIPT.count("tracepoint:")
+        while self.perf_fds() < want and time.time() < deadline:
+            time.sleep(0.05)
+
+    def perf_fds(self):
+        n = 0
+        try:
+            for fd in os.listdir(f"/proc/{self.proc.pid}/fd"):
+                try:
+                    n += "perf_event" in os.readlink(f"/proc/{self.proc.pid}/fd/{fd}")
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        return n
 
     def _err(self):
         try:

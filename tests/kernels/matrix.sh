@@ -123,5 +123,7 @@ for e in entries:
         e, kernel, args or "-", walk, hooks, route, r.get("passed", "?"), r.get("failed", "?"),
         r.get("load_s", "?"), secs, result))
 EOF
-echo "matrix: $(echo $entries | wc -w) entries, $failed failed, $(( $(date +%s) - t_all )) s; logs in $LOGS"
+n_entries=$(echo $entries | wc -w)
+echo "matrix: $n_entries entries, $failed failed, $(( $(date +%s) - t_all )) s; logs in $LOGS"
+echo "kernels: $((n_entries - failed)) passed, $failed failed"
 [ $failed = 0 ]
