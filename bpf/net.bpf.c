@@ -16,10 +16,33 @@ char LICENSE[] SEC("license") = "GPL";
 #define EALREADY_ 114
 
 /*
+ * Non-blocking TCP connects: connect(2) returns EINPROGRESS and the outcome
+ * comes later, in softirq context, through inet_sock_set_state. The process
+ * and the caller's destination are kept here until then.
+ */
+struct pending_connect {
+	struct ward_task task;
+	__s32 fd;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pending_connect);
+} ward_pending_connect SEC(".maps") __weak;
+
+#define TCP_ESTABLISHED_ 1
+#define TCP_SYN_SENT_ 2
+#define TCP_CLOSE_ 7
+
+/*
  * connect(2): reported once the kernel has picked the local address and
  * port. A refused or unreachable TCP connect is reported with its -errno in
- * result; a non-blocking one in progress is flagged WARD_NET_IN_PROGRESS.
- * Calls that never attempted a connection (bad fd, bad address) are not.
+ * result. A non-blocking TCP connect is reported when it completes or fails
+ * (below); until then nothing. Calls that never attempted a connection (bad
+ * fd, bad address) are not reported.
  */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ward_x_connect, struct pt_regs *regs, long ret)
@@ -36,6 +59,26 @@ int BPF_PROG(ward_x_connect, struct pt_regs *regs, long ret)
 	/* A new connection on this socket: its first bytes are new too. */
 	__u64 key = (__u64)sk;
 	bpf_map_delete_elem(&ward_tcp_inspected, &key);
+	if (ret == -EINPROGRESS_ && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP_) {
+		struct pending_connect pc = { .fd = fd };
+		ward_fill_task(&pc.task, NULL);
+		if (bpf_map_update_elem(&ward_pending_connect, &key, &pc, BPF_ANY) == 0) {
+			/* On loopback the handshake can end before connect()
+			 * returns, before the entry existed. Whoever deletes
+			 * the entry reports the outcome. */
+			__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+			if (state == TCP_SYN_SENT_ ||
+			    bpf_map_delete_elem(&ward_pending_connect, &key) != 0)
+				return 0;
+			ret = 0;
+			if (state != TCP_ESTABLISHED_) {
+				int err = BPF_CORE_READ(sk, sk_err);
+				ret = err ? -err : -111;
+			}
+		} else {
+			ward_count(WARD_CNT_STATE_MISS); /* report it now, in progress */
+		}
+	}
 	struct net_ev ev = {
 		.sk = sk,
 		.udest = (const void *)WARD_ARG2(regs),
@@ -152,4 +195,29 @@ int BPF_PROG(ward_x_sendmmsg, struct pt_regs *regs, long ret)
 		on_msghdr(fd, sk, (const struct user_msghdr *)&vec[i].msg_hdr, sent);
 	}
 	return 0;
+}
+
+/* The outcome of a non-blocking connect: SYN_SENT -> ESTABLISHED (ok) or
+ * -> CLOSE (failed, with the socket's error). Runs in softirq context, so the
+ * process is the one saved at connect(2). */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ward_tcp_state, const struct sock *csk, int oldstate, int newstate)
+{
+	if (oldstate != TCP_SYN_SENT_)
+		return 0;
+	__u64 key = (__u64)csk;
+	struct pending_connect *pc = bpf_map_lookup_elem(&ward_pending_connect, &key);
+	if (!pc)
+		return 0;
+	struct pending_connect saved = *pc;
+	bpf_map_delete_elem(&ward_pending_connect, &key);
+	struct sock *sk = (struct sock *)csk;
+	__s32 result = 0;
+	if (newstate != TCP_ESTABLISHED_) {
+		int err = BPF_CORE_READ(sk, sk_err);
+		result = err ? -err : -111 /* ECONNREFUSED */;
+	}
+	struct net_ev ev = { .sk = sk, .fd = saved.fd, .result = result,
+			     .access = XDR_CONNECTION_CONNECT_OUTBOUND, .task = &saved.task };
+	return emit_net_ev(&ev);
 }

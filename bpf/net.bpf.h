@@ -76,6 +76,7 @@ struct net_ev {
 	__u32 flags;
 	__u16 access;
 	__u16 _pad;
+	const struct ward_task *task; /* the process, when not the current task */
 };
 
 /* A sockaddr_in / sockaddr_in6 from user memory. */
@@ -99,6 +100,8 @@ static __noinline int emit_net_ev(struct net_ev *ev)
 		return 0;
 	struct ward_rec_net *r = (void *)s->rec;
 	ward_fill_common(&r->c, WARD_REC_NET);
+	if (ev->task)
+		__builtin_memcpy(&r->c.task, ev->task, sizeof(r->c.task));
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
 	r->access_type = ev->access;

@@ -104,6 +104,7 @@ const struct ward_root_hook ward_root_hooks[] = {
 	{ "ward_process_exit", "sched_process_exit", "PROCESS_TERMINATE" },
 	{ "ward_file_exit", "sched_process_exit", "FILE_CLOSE of files left open at exit" },
 	{ "ward_sys_exit", "sys_exit", "every FILE_*, CONNECTION_*, DNS and INTERNET access" },
+	{ "ward_tcp_state", "inet_sock_set_state", "outcome of non-blocking TCP connects" },
 	{ "ward_uring_create", "io_uring_create", "BM_INVOKE io_uring_setup" },
 	{ "ward_uring_submit", "io_uring_submit_req", "BM_INVOKE io_uring:<opcode>" },
 };

@@ -73,7 +73,7 @@ def test_refused_connect_is_reported_failed(ward):
     assert conn(r)["remote_ip"] == "127.0.0.1"
 
 
-def test_nonblocking_connect_in_progress(ward):
+def test_nonblocking_connect_reports_its_outcome(ward):
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
@@ -81,17 +81,30 @@ def test_nonblocking_connect_in_progress(ward):
     c = socket.socket()
     c.setblocking(False)
     rc = c.connect_ex(("127.0.0.1", port))
+    assert rc in (0, 115)  # EINPROGRESS
     try:
         r = wait_conn(ward, "CONNECTION_CONNECT_OUTBOUND", connection__remote_port=port)
-        if rc == 0:  # loopback can complete at once
-            assert conn(r)["status"] == "ok"
-        else:
-            assert rc == 115  # EINPROGRESS
-            assert conn(r)["status"] == "in_progress"
+        assert conn(r)["status"] == "ok"
         assert conn(r)["local_port"] == c.getsockname()[1]
+        assert r["process"]["pid"] == ME() and r["process"]["comm"]
     finally:
         c.close()
         srv.close()
+
+
+def test_nonblocking_connect_refused_is_failed(ward):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", port))
+    try:
+        r = wait_conn(ward, "CONNECTION_CONNECT_OUTBOUND", connection__remote_port=port)
+        assert conn(r)["status"] == "failed" and conn(r)["error"] == "ECONNREFUSED"
+    finally:
+        c.close()
 
 
 # ---------------------------------------------------------------- UDP
