@@ -31,14 +31,8 @@ static __always_inline int api_call(struct pt_regs *ctx, __u32 api)
 	struct ward_scratch *s = ward_scratch();
 	if (!s)
 		return 0;
-	struct ward_rec_act *r = (void *)s->rec;
-	__builtin_memset(r, 0, sizeof(*r));
-	ward_fill_common(&r->c, WARD_REC_ACT);
-	r->access_type = XDR_BM_INVOKE_API;
-	r->request = api;           /* enum ward_api */
-	r->addr = PT_REGS_IP(ctx);  /* user space finds the library from it */
-	r->count = count;
-	r->target_tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ward_rec_act *r = ward_act_begin(s, XDR_BM_INVOKE_API, api, count);
+	r->addr = PT_REGS_IP(ctx);  /* where the library is */
 	__u32 off = sizeof(*r);
 #ifndef WARD_COMPAT
 	char *pbuf = ward_pathbuf();

@@ -21,13 +21,8 @@ static __always_inline int uring_event(__u32 op, __u64 fold_key)
 	struct ward_scratch *s = ward_scratch();
 	if (!s)
 		return 0;
-	struct ward_rec_act *r = (void *)s->rec;
-	__builtin_memset(r, 0, sizeof(*r));
-	ward_fill_common(&r->c, WARD_REC_ACT);
-	r->access_type = XDR_BM_INVOKE;
-	r->request = op;   /* WARD_URING_SETUP or the opcode */
-	r->count = count;
-	r->target_tgid = bpf_get_current_pid_tgid() >> 32;
+	/* request: WARD_URING_SETUP or the opcode */
+	struct ward_rec_act *r = ward_act_begin(s, XDR_BM_INVOKE, op, count);
 	return ward_emit(r, sizeof(*r));
 }
 

@@ -239,6 +239,21 @@ static __always_inline void ward_fill_common(struct ward_rec_common *c, __u16 ty
 	ward_fill_task(&c->task, task);
 }
 
+/* Start a WARD_REC_ACT record in the scratch buffer: zeroed, common part
+ * filled, acting on the current process until the caller says otherwise. */
+static __always_inline struct ward_rec_act *ward_act_begin(struct ward_scratch *s, __u16 access,
+							   __u32 request, __u64 count)
+{
+	struct ward_rec_act *r = (void *)s->rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	ward_fill_common(&r->c, WARD_REC_ACT);
+	r->access_type = access;
+	r->request = request;
+	r->count = count;
+	r->target_tgid = bpf_get_current_pid_tgid() >> 32;
+	return r;
+}
+
 /* Write a finished record to the ring. Every record takes a per-CPU sequence
  * number first, so a record lost here leaves a gap user space can see. */
 static __always_inline int ward_emit(void *rec, __u32 size)
