@@ -179,8 +179,10 @@ static int on_record(void *ctx, const void *data, size_t size)
 	ward_derive(w->derive, &ev, on_derived, w);
 	/* A libcrypto ward has not seen: its encryption APIs get uprobes. */
 	if (ev.access_type == XDR_PROCESS_LOAD_IMAGE && ev.file.path.s &&
-	    strstr(ev.file.path.s, "/libcrypto.so"))
-		ward_sensor_attach_library(w->sensor, ev.file.path.s);
+	    strstr(ev.file.path.s, "/libcrypto.so") &&
+	    ward_sensor_attach_library(w->sensor, ev.file.path.s) > 0)
+		ward_log(WARD_LOG_INFO, "uprobes attached to %s (mapped by pid %u)", ev.file.path.s,
+			 ev.process.pid);
 	return 0;
 }
 

@@ -144,3 +144,41 @@ def test_prctl_and_proc_comm_rename(ward):
     assert r["new_name"] == "ward-renamed" and r["target_process"]["pid"] == pid
     r = ward.wait_for(ev("MODIFIED_PROCESS_WRITE_PROCESS_NAME", pid=pid, new_name="ward-again"))
     assert r["old_name"] == "ward-renamed"
+
+
+def test_libcrypto_loaded_later_gets_its_uprobes(ward, tmpd):
+    """A libcrypto that was not on the system when ward started (a copy in a
+    temporary directory) is probed once a process maps it."""
+    import ctypes
+    import shutil
+    import time
+    src = os.path.realpath("/usr/lib/x86_64-linux-gnu/libcrypto.so.3")
+    copy = os.path.join(tmpd, "libcrypto.so.3")
+    shutil.copy(src, copy)
+    r_fd, w_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r_fd)
+        lib = ctypes.CDLL(copy)
+        os.write(w_fd, b"l")       # loaded
+        lib.EVP_CIPHER_CTX_new.restype = ctypes.c_void_p
+        lib.EVP_aes_128_cbc.restype = ctypes.c_void_p
+        lib.EVP_EncryptInit_ex.argtypes = [ctypes.c_void_p] * 5
+        # call the API only once the parent saw ward attach to this copy
+        while not os.path.exists(copy + ".go"):
+            time.sleep(0.01)
+        ctx = lib.EVP_CIPHER_CTX_new()
+        key = ctypes.create_string_buffer(16)
+        lib.EVP_EncryptInit_ex(ctx, lib.EVP_aes_128_cbc(), None, key, key)
+        os._exit(0)
+    os.close(w_fd)
+    assert os.read(r_fd, 1) == b"l"
+    ward.wait_for(ev("PROCESS_LOAD_IMAGE", pid=pid, path=copy))
+    deadline = time.monotonic() + 10
+    while not any(copy in l and "uprobes attached" in l for l in ward.stderr_lines):
+        assert time.monotonic() < deadline, ward.stderr_text()
+        time.sleep(0.05)
+    open(copy + ".go", "w").close()
+    os.waitpid(pid, 0)
+    r = ward.wait_for(ev("BM_INVOKE_API", pid=pid))
+    assert r["api"] == {"name": "EVP_EncryptInit_ex", "library": copy}
