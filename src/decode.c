@@ -754,14 +754,6 @@ static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
 		x->length = r->len;
 		return finish(d, &r->c.hdr, ev);
 	}
-	if (et == XDR_EVENT_MEMORY) {
-		x->has_memory = true;
-		x->has_prot = true;
-		x->address = r->addr;
-		x->length = r->len;
-		x->prot = r->prot;
-		return finish(d, &r->c.hdr, ev);
-	}
 	if (a == XDR_PROCESS_LOAD_IMAGE) {
 		ev->file.path = path;
 		ev->file.inode = r->inode;
@@ -769,12 +761,14 @@ static int decode_act(struct ward_decoder *d, const uint8_t *rec, size_t size,
 		ev->file.path_truncated = r->flags & WARD_ACT_PATH_TRUNCATED;
 		ev->file.deleted = r->flags & WARD_ACT_DELETED;
 		ev->file.resolved = true;
+	}
+	if (et == XDR_EVENT_MEMORY || a == XDR_PROCESS_LOAD_IMAGE) {
+		/* the mapping: where, how long, with which protection */
 		x->has_memory = true;
 		x->has_prot = true;
 		x->address = r->addr;
 		x->length = r->len;
 		x->prot = r->prot;
-		return finish(d, &r->c.hdr, ev);
 	}
 	return finish(d, &r->c.hdr, ev);
 }
