@@ -8,8 +8,9 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wno-format-truncation
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) -MMD -MP
-LDLIBS     := -lbpf -lelf -lz
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) -I$(BUILD)/proto -MMD -MP
+LDLIBS     := -lbpf -lelf -lz -lprotobuf-nanopb -lzstd -lyaml -lsqlite3 -lpthread
+NANOPB     ?= nanopb_generator.py
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unused-function \
               -I$(BUILD) -Iinclude -Ibpf
 
@@ -28,8 +29,13 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_COMPAT_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.compat.bpf.o,$(BPF_SRCS))
 LIB_SRCS  := $(wildcard src/lib/*.c)
-CORE_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/cmd/*.c)
-USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(CORE_SRCS) src/main.c)
+# src/ is the pipeline; its stages that grew beyond a file have a folder each.
+STAGE_DIRS := pb store detect daemon
+CORE_SRCS := $(filter-out src/main.c,$(wildcard src/*.c $(STAGE_DIRS:%=src/%/*.c))) $(wildcard src/cmd/*.c)
+PROTO_SRCS := $(wildcard proto/*.proto)
+PB_C      := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb.c,$(PROTO_SRCS))
+PB_H      := $(PB_C:.c=.h)
+USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(CORE_SRCS) src/main.c) $(PB_C:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -70,7 +76,18 @@ $(BUILD)/ward_compat.skel.h: $(BUILD)/ward_compat.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ward_compat_bpf > $@
 
-$(BUILD)/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h
+# nanopb: every string and repeated field is bounded in proto/*.options, so
+# encoding and decoding never allocate.
+$(BUILD)/proto/%.pb.c $(BUILD)/proto/%.pb.h: proto/%.proto $(wildcard proto/%.options)
+	$(call msg,NANOPB,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(NANOPB) -q -I proto -D $(BUILD)/proto $(notdir $<)
+
+$(BUILD)/proto/%.pb.o: $(BUILD)/proto/%.pb.c $(BUILD)/proto/%.pb.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 -I$(BUILD)/proto -c $< -o $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h $(PB_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -79,13 +96,31 @@ $(BUILD)/ward: $(USER_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests: pure logic, no root, no BPF, under ASan and UBSan.
+# Unit tests: pure logic, no root, no BPF, under ASan and UBSan. The pipeline
+# is compiled once with the sanitizers into one archive every test links.
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) -I$(BUILD)/proto $(SAN) -MMD -MP
 UNIT_LIB_SRCS := $(LIB_SRCS) $(filter-out src/sensor.c src/skel.c src/cmd/%,$(CORE_SRCS))
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(UNIT_LIB_SRCS) $(wildcard src/*.h src/lib/*.h include/ward/*.h)
+UNIT_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_LIB_SRCS)) $(patsubst $(BUILD)/%.c,$(BUILD)/san/%.o,$(PB_C))
+
+$(BUILD)/san/proto/%.pb.o: $(BUILD)/proto/%.pb.c $(BUILD)/proto/%.pb.h
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 -I$(BUILD)/proto $(SAN) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h $(PB_H)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/libward_san.a: $(UNIT_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libward_san.a
 	$(call msg,UNIT,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) $(SAN) -o $@ $< $(UNIT_LIB_SRCS) $(LDLIBS)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $< $(BUILD)/libward_san.a $(LDLIBS)
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
@@ -109,4 +144,4 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
--include $(USER_OBJS:.o=.d)
+-include $(USER_OBJS:.o=.d) $(UNIT_LIB_OBJS:.o=.d) $(UNIT_BINS:=.d)

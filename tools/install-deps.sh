@@ -2,6 +2,9 @@
 # Installs what ward needs to build and test on Debian 12 (bookworm), as root.
 #   clang/llvm: compile the BPF programs     bpftool: vmlinux.h and the skeleton
 #   libbpf-dev, libelf-dev, zlib1g-dev: the loader   python3-pytest: integration tests
+#   nanopb, libnanopb-dev, protobuf-compiler: protobuf records without malloc (daemon, log)
+#   libzstd-dev: compressed log blocks   libyaml-dev: config and rules
+#   libsqlite3-dev: the footprints database
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -10,7 +13,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-	  python3 python3-pytest openssl passwd)
+	  python3 python3-pytest openssl passwd
+	  nanopb libnanopb-dev protobuf-compiler libzstd-dev libyaml-dev libsqlite3-dev)
 # tests/kernels (make test-kernels): boot Debian kernels under qemu
 if [ "${WARD_KERNEL_TESTS:-0}" = 1 ]; then
 	packages+=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd debian-archive-keyring)
