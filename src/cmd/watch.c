@@ -21,6 +21,7 @@
 #include "lib/parse.h"
 #include "lib/timefmt.h"
 #include "output.h"
+#include "pipeline.h"
 #include "proc_cache.h"
 #include "sensor.h"
 #include "stats.h"
@@ -32,7 +33,6 @@
 #define DEFAULT_FLUSH_MS 100
 #define DEFAULT_STATS_S 5
 #define DEFAULT_FOLD_MS 1000
-#define PROC_GRACE_NS (5ULL * 1000000000ULL)
 
 static const char usage_text[] =
 	"usage: ward watch [--json] [--pid PID]... [--comm NAME]... [--type TYPE]...\n"
@@ -90,100 +90,20 @@ static void on_signal(int sig)
 struct watch {
 	bool json;
 	uint64_t stats_interval_ns;
-	struct ward_decoder *dec;
-	struct ward_deriver *derive;
-	struct ward_proc_cache *cache;
-	struct ward_sensor *sensor;
+	struct ward_pipeline *pipe;
 	struct ward_buf out;
 	struct ward_stats interval;
-	uint64_t events_total;
-	uint64_t boot_to_unix;
-	uint64_t access_mask[2];
 	int write_error;
 };
 
-static bool wanted(const struct watch *w, unsigned int access_type)
+static void on_event(void *ctx, const struct ward_event *ev)
 {
-	int bit = ward_access_bit(access_type);
-	return (w->access_mask[bit >> 6] >> (bit & 63)) & 1;
-}
-
-static void mask_add(uint64_t mask[2], unsigned int access_type)
-{
-	int bit = ward_access_bit(access_type);
-	mask[bit >> 6] |= 1ULL << (bit & 63);
-}
-
-/*
- * The kernel must send the file accesses that derived events come from even
- * when --type asks only for the derived ones; user space then prints only
- * what was asked for.
- */
-static void add_derivation_sources(const uint64_t user[2], uint64_t kernel[2])
-{
-	static const unsigned int account[] = { XDR_ACCOUNT_ADD, XDR_ACCOUNT_DELETE,
-						XDR_ACCOUNT_MODIFY };
-	static const unsigned int procfs[] = { XDR_MODIFIED_PROCESS_READ_PROCESS,
-					       XDR_MODIFIED_PROCESS_WRITE_MEMORY,
-					       XDR_MODIFIED_PROCESS_WRITE_PROCESS_NAME };
-	kernel[0] = user[0];
-	kernel[1] = user[1];
-	uint64_t probe[2] = { user[0], user[1] };
-	for (size_t i = 0; i < 3; i++) {
-		int bit = ward_access_bit(account[i]);
-		if ((probe[bit >> 6] >> (bit & 63)) & 1) {
-			mask_add(kernel, XDR_FILE_MODIFY);
-			mask_add(kernel, XDR_FILE_CLOSE);
-			mask_add(kernel, XDR_FILE_MOVE);
-			mask_add(kernel, XDR_FILE_CREATE);
-		}
-		bit = ward_access_bit(procfs[i]);
-		if ((probe[bit >> 6] >> (bit & 63)) & 1) {
-			mask_add(kernel, XDR_FILE_OPEN);
-			mask_add(kernel, XDR_FILE_MODIFY);
-			mask_add(kernel, XDR_FILE_CLOSE);
-		}
-	}
-}
-
-static void output_event(struct watch *w, const struct ward_event *ev)
-{
-	if (!wanted(w, ev->access_type))
-		return;
-	w->events_total++;
+	struct watch *w = ctx;
 	ward_stats_add(&w->interval, ev->access_type);
 	if (w->json)
 		ward_json_event(&w->out, ev);
 	else
 		ward_table_event(&w->out, ev);
-}
-
-/* Derived events pass the same type filter as kernel ones. */
-static void on_derived(void *ctx, const struct ward_event *ev)
-{
-	struct watch *w = ctx;
-	if (!wanted(w, ev->access_type))
-		return;
-	struct ward_event copy = *ev;
-	copy.seq = ward_decoder_take_seq(w->dec);
-	output_event(w, &copy);
-}
-
-static int on_record(void *ctx, const void *data, size_t size)
-{
-	struct watch *w = ctx;
-	struct ward_event ev;
-	if (ward_decode(w->dec, data, size, &ev) != 1)
-		return 0;
-	output_event(w, &ev);
-	ward_derive(w->derive, &ev, on_derived, w);
-	/* A libcrypto ward has not seen: its encryption APIs get uprobes. */
-	if (ev.access_type == XDR_PROCESS_LOAD_IMAGE && ev.file.path.s &&
-	    strstr(ev.file.path.s, "/libcrypto.so") &&
-	    ward_sensor_attach_library(w->sensor, ev.file.path.s) > 0)
-		ward_log(WARD_LOG_INFO, "uprobes attached to %s (mapped by pid %u)", ev.file.path.s,
-			 ev.process.pid);
-	return 0;
 }
 
 static int flush_out(struct watch *w)
@@ -225,50 +145,23 @@ static uint64_t boot_ns(void)
 
 static void emit_stats(struct watch *w, double interval_s, bool final)
 {
-	uint64_t c[WARD_CNT_MAX] = { 0 };
 	static uint64_t by_cpu[WARD_MAX_CPUS];
-	ward_sensor_counters(w->sensor, c);
-	size_t ncpus = ward_sensor_lost_by_cpu(w->sensor, by_cpu, WARD_MAX_CPUS);
-	const struct ward_decode_stats *ds = ward_decoder_stats(w->dec);
 	struct ward_stats_record r = {
 		.time_ns = ward_time_realtime_ns(),
 		.interval_s = interval_s,
 		.stats = &w->interval,
-		.dropped = c[WARD_CNT_LOST],
-		.sent = c[WARD_CNT_SENT],
-		.deduplicated = c[WARD_CNT_DEDUP],
-		.filtered = c[WARD_CNT_FILTERED],
-		.malformed = ds->malformed,
-		.seq_lost = ds->seq_lost,
-		.path_failures = c[WARD_CNT_PATH_FAIL],
-		.state_misses = c[WARD_CNT_STATE_MISS],
-		.dropped_by_cpu = by_cpu,
-		.ncpus = ncpus,
 		.final = final,
 	};
+	ward_pipeline_counters(w->pipe, &r, by_cpu);
 	ward_json_stats(&w->out, &r);
 	ward_stats_reset(&w->interval);
-}
-
-static uint64_t boot_salt(void)
-{
-	char id[64] = "";
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-	if (f) {
-		if (!fgets(id, sizeof(id), f))
-			id[0] = 0;
-		fclose(f);
-	}
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
 }
 
 static void print_hooks(struct watch *w)
 {
 	const struct ward_hook_report *hooks;
-	size_t n = ward_sensor_hooks(w->sensor, &hooks);
+	struct ward_sensor *sensor = ward_pipeline_sensor(w->pipe);
+	size_t n = ward_sensor_hooks(sensor, &hooks);
 	size_t attached = 0, problems = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct ward_hook_report *h = &hooks[i];
@@ -282,7 +175,7 @@ static void print_hooks(struct watch *w)
 				 h->reason, h->covers ? h->covers : "see above");
 		}
 	}
-	const struct ward_kernel_info *k = ward_sensor_kernel(w->sensor);
+	const struct ward_kernel_info *k = ward_sensor_kernel(sensor);
 	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s; hooks: BTF tracepoints and uprobes (no "
 				"kprobes, fentry, LSM or tracefs needed); path walk: %s",
 		 k->release, k->lockdown, k->path_walk);
@@ -452,41 +345,22 @@ int ward_cmd_watch(int argc, char **argv)
 
 	int exit_code = 1;
 	enum ward_open_error err;
-	w.boot_to_unix = ward_time_boot_to_unix_offset();
-	w.cache = ward_proc_cache_new(boot_salt(), PROC_GRACE_NS);
-	if (!w.cache) {
-		ward_log(WARD_LOG_ERROR, "out of memory");
-		goto out;
-	}
-	w.dec = ward_decoder_new(w.cache, w.boot_to_unix, "/proc");
-	w.derive = ward_deriver_new(w.cache, "/");
-	w.access_mask[0] = o.access_mask[0];
-	w.access_mask[1] = o.access_mask[1];
-	add_derivation_sources(w.access_mask, o.access_mask);
-	if (!w.dec || !w.derive) {
-		ward_log(WARD_LOG_ERROR, "out of memory");
-		goto out;
-	}
-	w.sensor = ward_sensor_open(&o, &err);
-	if (!w.sensor) {
+	struct ward_pipeline_opts po = { .sensor = o, .on_event = on_event, .ctx = &w };
+	w.pipe = ward_pipeline_open(&po, &err);
+	if (!w.pipe) {
 		exit_code = err ? (int)err : 1;
 		goto out;
 	}
-	/* After attaching, so no process falls between the scan and the hooks. */
-	int n = ward_proc_cache_scan(w.cache, "/proc");
-	if (n < 0)
-		ward_log(WARD_LOG_WARN, "cannot read /proc (%s): processes started before ward "
-					"will be learned from their events", strerror(-n));
 	print_hooks(&w);
 	if (!w.json) {
 		ward_table_header(&w.out);
 		flush_out(&w);
 	}
 
-	uint64_t interval_start = boot_ns(), last_expire = interval_start;
+	uint64_t interval_start = boot_ns();
 	exit_code = 0;
 	while (!stop_signal) {
-		int rc = ward_sensor_poll(w.sensor, flush_ms, on_record, &w);
+		int rc = ward_pipeline_poll(w.pipe, flush_ms);
 		if (rc < 0 && rc != -EINTR) {
 			ward_log(WARD_LOG_ERROR, "reading the ring buffer: %s", strerror(-rc));
 			exit_code = 1;
@@ -497,36 +371,25 @@ int ward_cmd_watch(int argc, char **argv)
 			emit_stats(&w, (now - interval_start) / 1e9, false);
 			interval_start = now;
 		}
-		if (now - last_expire >= 1000000000ULL) {
-			ward_proc_cache_expire(w.cache, now);
-			last_expire = now;
-		}
 		if (flush_out(&w) < 0) {
 			exit_code = 1;
 			break;
 		}
 	}
 
-	/* Stop the hooks, then drain what the kernel already wrote: with the
-	 * hooks attached a busy machine would keep the ring from emptying. */
-	ward_sensor_detach(w.sensor);
-	while (ward_sensor_poll(w.sensor, 0, on_record, &w) > 0)
-		;
-	uint64_t c[WARD_CNT_MAX] = { 0 };
-	ward_sensor_counters(w.sensor, c);
+	ward_pipeline_stop(w.pipe);
 	if (w.json)
 		emit_stats(&w, (boot_ns() - interval_start) / 1e9, true);
 	flush_out(&w);
-	const struct ward_decode_stats *ds = ward_decoder_stats(w.dec);
+	static uint64_t by_cpu[WARD_MAX_CPUS];
+	struct ward_stats_record r = { 0 };
+	ward_pipeline_counters(w.pipe, &r, by_cpu);
 	ward_log(WARD_LOG_INFO, "%llu events captured, %llu dropped (ring buffer full), "
 				"%llu repeats folded, %llu malformed",
-		 (unsigned long long)w.events_total, (unsigned long long)c[WARD_CNT_LOST],
-		 (unsigned long long)c[WARD_CNT_DEDUP], (unsigned long long)ds->malformed);
+		 (unsigned long long)ward_pipeline_events(w.pipe), (unsigned long long)r.dropped,
+		 (unsigned long long)r.deduplicated, (unsigned long long)r.malformed);
 out:
-	ward_sensor_free(w.sensor);
-	ward_decoder_free(w.dec);
-	ward_deriver_free(w.derive);
-	ward_proc_cache_free(w.cache);
+	ward_pipeline_free(w.pipe);
 	ward_buf_free(&w.out);
 	return exit_code;
 }
