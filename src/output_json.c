@@ -384,6 +384,43 @@ void ward_json_event(struct ward_buf *b, const struct ward_event *ev)
 	ward_buf_putc(b, '\n');
 }
 
+/* Seconds to the millisecond, without printf. */
+static void key_secs(struct ward_buf *b, const char *k, double s)
+{
+	uint64_t ms = s > 0 && s < 1e15 ? (uint64_t)(s * 1000.0 + 0.5) : 0;
+	ward_json_key(b, k);
+	ward_buf_put_u64(b, ms / 1000);
+	ward_buf_putc(b, '.');
+	ward_buf_putc(b, '0' + (ms / 100) % 10);
+	ward_buf_putc(b, '0' + (ms / 10) % 10);
+	ward_buf_putc(b, '0' + ms % 10);
+	ward_buf_putc(b, ',');
+}
+
+/* The daemon's own figures: present only in the daemon's stats records. */
+static void put_daemon(struct ward_buf *b, const struct ward_daemon_stats *d)
+{
+	key_secs(b, "uptime_s", d->uptime_s);
+	key_secs(b, "cpu_user_s", d->cpu_user_s);
+	key_secs(b, "cpu_system_s", d->cpu_system_s);
+	key_u64(b, "rss_bytes", d->rss_bytes);
+	key_u64(b, "log_written", d->log_written);
+	key_u64(b, "log_dropped", d->log_dropped);
+	ward_json_key(b, "sinks");
+	ward_buf_putc(b, '[');
+	for (size_t i = 0; i < d->nsinks && i < WARD_DAEMON_MAX_SINKS; i++) {
+		ward_buf_putc(b, '{');
+		key_cstr(b, "name", d->sinks[i].name);
+		key_u64(b, "written", d->sinks[i].written);
+		key_u64(b, "dropped", d->sinks[i].dropped);
+		close_obj(b, '}');
+		ward_buf_putc(b, ',');
+	}
+	close_obj(b, ']');
+	ward_buf_putc(b, ',');
+	key_u64(b, "clients", d->clients);
+}
+
 void ward_json_stats(struct ward_buf *b, const struct ward_stats_record *r)
 {
 	ward_buf_put(b, "{\"kind\":\"stats\",", 16);
@@ -430,6 +467,8 @@ void ward_json_stats(struct ward_buf *b, const struct ward_stats_record *r)
 	key_u64(b, "seq_lost", r->seq_lost);
 	key_u64(b, "path_failures", r->path_failures);
 	key_u64(b, "state_misses", r->state_misses);
+	if (r->daemon)
+		put_daemon(b, r->daemon);
 	if (r->final)
 		key_true(b, "final");
 	close_obj(b, '}');
@@ -470,5 +509,89 @@ void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_ker
 	}
 	close_obj(b, ']');
 	ward_buf_putc(b, '}');
+	ward_buf_putc(b, '\n');
+}
+
+static void put_str_array(struct ward_buf *b, const char *k, const char *const *v, size_t n)
+{
+	ward_json_key(b, k);
+	ward_buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (v[i])
+			ward_json_str(b, v[i], strlen(v[i]));
+		else
+			ward_buf_put(b, "null", 4);
+		ward_buf_putc(b, ',');
+	}
+	close_obj(b, ']');
+	ward_buf_putc(b, ',');
+}
+
+void ward_json_alert(struct ward_buf *b, const struct ward_alert *a)
+{
+	ward_buf_put(b, "{\"kind\":\"alert\",", 16);
+	key_time(b, "time", a->time_ns);
+	key_cstr(b, "rule", a->rule);
+	key_cstr(b, "source", ward_alert_source_name(a->source));
+	key_cstr(b, "severity", ward_severity_name(a->severity));
+	key_cstr(b, "output", a->output);
+	put_str_array(b, "tags", a->tags, a->ntags < WARD_ALERT_MAX_TAGS ? a->ntags : WARD_ALERT_MAX_TAGS);
+	if (a->level)
+		key_cstr(b, "level", a->level);
+	if (a->nfiles || a->files_total) {
+		put_str_array(b, "files", a->files,
+			      a->nfiles < WARD_ALERT_MAX_FILES ? a->nfiles : WARD_ALERT_MAX_FILES);
+		key_u64(b, "files_total", a->files_total);
+	}
+	if (a->response != WARD_RESPONSE_NONE) {
+		ward_json_key(b, "response");
+		ward_buf_putc(b, '{');
+		key_cstr(b, "action", a->response == WARD_RESPONSE_STOP ? "stop"
+				      : a->response == WARD_RESPONSE_KILL ? "kill" : "unknown");
+		key_u64(b, "pid", a->response_pid);
+		key_u64(b, "processes", a->response_count);
+		if (a->response_error) {
+			const char *name = strerrorname_np(a->response_error);
+			if (name)
+				key_cstr(b, "error", name);
+			else
+				key_i64(b, "error", a->response_error);
+		}
+		close_obj(b, '}');
+		ward_buf_putc(b, ',');
+	}
+	if (a->event) {
+		/* exactly the event record's object, without its newline */
+		ward_json_key(b, "event");
+		size_t at = b->len;
+		ward_json_event(b, a->event);
+		if (!b->oom && b->len > at && b->data[b->len - 1] == '\n')
+			b->data[--b->len] = '\0';
+		ward_buf_putc(b, ',');
+	}
+	close_obj(b, '}');
+	ward_buf_putc(b, '\n');
+}
+
+const char *ward_loss_reason_name(enum ward_loss_reason r)
+{
+	switch (r) {
+	case WARD_LOSS_KERNEL: return "kernel";
+	case WARD_LOSS_QUEUE: return "queue";
+	case WARD_LOSS_DISK: return "disk";
+	}
+	return "unknown";
+}
+
+void ward_json_loss(struct ward_buf *b, const struct ward_loss *l)
+{
+	ward_buf_put(b, "{\"kind\":\"loss\",", 15);
+	key_time(b, "time", l->time_ns);
+	key_u64(b, "count", l->count);
+	key_time(b, "first_time", l->first_time_ns);
+	key_time(b, "last_time", l->last_time_ns);
+	key_cstr(b, "reason", ward_loss_reason_name(l->reason));
+	key_cstr(b, "sink", l->sink);
+	close_obj(b, '}');
 	ward_buf_putc(b, '\n');
 }

@@ -179,3 +179,44 @@ void ward_table_event(struct ward_buf *b, const struct ward_event *ev)
 	}
 	ward_buf_putc(b, '\n');
 }
+
+/* An alert in the live table: severity in the ACCESS column, the rule and
+ * its message as the target, what the response did at the end. */
+void ward_table_alert(struct ward_buf *b, const struct ward_alert *a)
+{
+	char t[WARD_TIME_LEN];
+	ward_time_rfc3339(a->time_ns, t);
+	col_str(b, t + 11, 12, 12);
+
+	const struct ward_event *ev = a->event;
+	size_t before = b->len;
+	if (ev)
+		ward_buf_put_u64(b, ev->process.pid);
+	else
+		ward_buf_putc(b, '-');
+	pad(b, b->len - before, 7);
+	ward_buf_putc(b, ' ');
+	const char *comm = ev && ev->process.comm ? ev->process.comm : "-";
+	before = b->len;
+	put_safe(b, comm, strlen(comm));
+	pad(b, b->len - before, 16);
+	ward_buf_putc(b, ' ');
+	before = b->len;
+	ward_buf_puts(b, "ALERT ");
+	ward_buf_puts(b, ward_severity_name(a->severity));
+	pad(b, b->len - before, 22);
+	ward_buf_putc(b, ' ');
+
+	if (a->rule)
+		put_safe(b, a->rule, strlen(a->rule));
+	if (a->output) {
+		ward_buf_puts(b, ": ");
+		put_safe(b, a->output, strlen(a->output));
+	}
+	if (a->response != WARD_RESPONSE_NONE) {
+		ward_buf_puts(b, a->response == WARD_RESPONSE_STOP ? " [stopped " : " [killed ");
+		ward_buf_put_u64(b, a->response_count);
+		ward_buf_puts(b, a->response_error ? " processes, failed]" : " processes]");
+	}
+	ward_buf_putc(b, '\n');
+}
