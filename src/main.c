@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "watch", ward_cmd_watch, "watch process, file and network activity live (table or --json)" },
+	{ "footprints", ward_cmd_footprints, "the files, processes, executables, endpoints and DNS names seen" },
 };
 
 static void usage(FILE *f)

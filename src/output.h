@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "footprint.h"
 #include "lib/buf.h"
 #include "sensor.h"
 #include "stats.h"
@@ -39,5 +40,10 @@ void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_ker
 
 void ward_table_header(struct ward_buf *b);
 void ward_table_event(struct ward_buf *b, const struct ward_event *ev);
+
+/* `ward footprints`: one JSON line or one table line per footprint (docs/footprints.md). */
+void ward_json_footprint(struct ward_buf *b, const struct ward_footprint *fp);
+void ward_table_footprint_header(struct ward_buf *b);
+void ward_table_footprint(struct ward_buf *b, const struct ward_footprint *fp);
 
 #endif
