@@ -22,13 +22,15 @@ enum ward_footprint_kind {
 
 struct ward_footprint {
 	enum ward_footprint_kind kind;
-	uint64_t hash_id;         /* stable id of the object (see docs/output.md) */
+	uint64_t hash_id;         /* stable id of the object (see docs/footprints.md) */
 	uint64_t first_seen_ns;   /* Unix time */
 	uint64_t last_seen_ns;
 	uint64_t count;           /* events that touched it */
 	const char *name;         /* path, executable path, "TCP 1.2.3.4:443",
 				   * DNS name, process exe */
 	uint64_t access_mask;     /* bit i: ward_access_bit() == i was seen */
+	uint64_t access_mask_hi;  /* bit i: ward_access_bit() == 64 + i (ACCOUNT,
+				   * INTERNET, MODIFIED_PROCESS, MEMORY, BM) */
 
 	/* FILE and EXECUTABLE: stat of the object when last seen; has_stat
 	 * false when it could not be read (gone, no permission) */
@@ -42,6 +44,9 @@ struct ward_footprint {
 
 	/* EXECUTABLE */
 	const char *sha256;       /* 64 hex digits, NULL until hashed */
+	const char *sha256_skipped; /* why sha256 is NULL: "too_large", "unreadable",
+				     * "not_regular", "disabled"; NULL if hashed or
+				     * never stat'ed */
 
 	/* PROCESS */
 	uint32_t pid, ppid, proc_uid;

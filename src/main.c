@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{ "watch", ward_cmd_watch, "watch process, file and network activity live (table or --json)" },
 	{ "config", ward_cmd_config, "check or show the daemon configuration (/etc/ward/ward.yaml)" },
+	{ "footprints", ward_cmd_footprints, "the files, processes, executables, endpoints and DNS names seen" },
 };
 
 static void usage(FILE *f)

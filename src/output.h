@@ -82,10 +82,14 @@ void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_ker
 
 void ward_json_alert(struct ward_buf *b, const struct ward_alert *a);
 void ward_json_loss(struct ward_buf *b, const struct ward_loss *l);
-void ward_json_footprint(struct ward_buf *b, const struct ward_footprint *fp);
 
 void ward_table_header(struct ward_buf *b);
 void ward_table_event(struct ward_buf *b, const struct ward_event *ev);
 void ward_table_alert(struct ward_buf *b, const struct ward_alert *a);
+
+/* `ward footprints`: one JSON line or one table line per footprint (docs/footprints.md). */
+void ward_json_footprint(struct ward_buf *b, const struct ward_footprint *fp);
+void ward_table_footprint_header(struct ward_buf *b);
+void ward_table_footprint(struct ward_buf *b, const struct ward_footprint *fp);
 
 #endif
