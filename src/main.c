@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "watch", ward_cmd_watch, "watch process, file and network activity live (table or --json)" },
+	{ "log", ward_cmd_log, "read and check the daemon's event log (cat, verify)" },
 };
 
 static void usage(FILE *f)
