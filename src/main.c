@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "watch", ward_cmd_watch, "watch process, file and network activity live (table or --json)" },
 	{ "config", ward_cmd_config, "check or show the daemon configuration (/etc/ward/ward.yaml)" },
 	{ "footprints", ward_cmd_footprints, "the files, processes, executables, endpoints and DNS names seen" },
+	{ "log", ward_cmd_log, "read and check the daemon's event log (cat, verify)" },
 };
 
 static void usage(FILE *f)

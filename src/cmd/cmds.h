@@ -5,5 +5,6 @@
 int ward_cmd_watch(int argc, char **argv);
 int ward_cmd_config(int argc, char **argv);
 int ward_cmd_footprints(int argc, char **argv);
+int ward_cmd_log(int argc, char **argv);
 
 #endif
