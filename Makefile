@@ -23,6 +23,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Generated sources are kept: make would otherwise delete them as intermediates.
+.SECONDARY: $(PB_C) $(PB_H)
 .PHONY: all clean test test-unit test-integration test-kernels deps bench
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

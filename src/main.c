@@ -5,7 +5,7 @@
 #include "cmd/cmds.h"
 #include "lib/log.h"
 
-#define WARD_VERSION "0.1.0"
+#include "version.h"
 
 struct command {
 	const char *name;
@@ -15,6 +15,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "watch", ward_cmd_watch, "watch process, file and network activity live (table or --json)" },
+	{ "daemon", ward_cmd_daemon, "run the sensor as a service: log, socket, footprints, detection" },
+	{ "events", ward_cmd_events, "print the running daemon's events and alerts live" },
+	{ "status", ward_cmd_status, "how the running daemon is: hooks, drops, counts, CPU, memory" },
 	{ "config", ward_cmd_config, "check or show the daemon configuration (/etc/ward/ward.yaml)" },
 	{ "footprints", ward_cmd_footprints, "the files, processes, executables, endpoints and DNS names seen" },
 	{ "log", ward_cmd_log, "read and check the daemon's event log (cat, verify)" },

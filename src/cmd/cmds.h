@@ -6,5 +6,8 @@ int ward_cmd_watch(int argc, char **argv);
 int ward_cmd_config(int argc, char **argv);
 int ward_cmd_footprints(int argc, char **argv);
 int ward_cmd_log(int argc, char **argv);
+int ward_cmd_daemon(int argc, char **argv);
+int ward_cmd_events(int argc, char **argv);
+int ward_cmd_status(int argc, char **argv);
 
 #endif

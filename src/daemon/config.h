@@ -100,6 +100,7 @@ struct ward_config {
 	} jsonl;
 	struct {
 		bool enabled;
+		const char *socket;
 		const char *ident;
 		int facility;             /* LOG_DAEMON, LOG_AUTH, ... */
 		int min_severity;         /* enum ward_severity */

@@ -141,6 +141,8 @@ const struct cfg_key cfg_keys[] = {
 	     "output queued for the JSON Lines writer before events are dropped"),
 
 	BOOL("syslog.enabled", syslog.enabled, false, false, "send alerts to syslog"),
+	PATH("syslog.socket", syslog.socket, "/dev/log", false,
+	     "the syslog daemon's datagram socket"),
 	{ .key = "syslog.ident", .type = CFG_STRING, .off = OFF(syslog.ident), .def_str = "ward",
 	  .flags = CFG_NONEMPTY, .maxlen = 64, .range = "1..64 bytes", .help = "syslog identifier" },
 	{ .key = "syslog.facility", .type = CFG_ENUM, .off = OFF(syslog.facility),

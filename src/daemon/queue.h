@@ -25,7 +25,7 @@ struct ward_rec_meta {
 	uint32_t pid;
 	uint16_t event_type, access_type;
 	uint8_t kind;              /* enum ward_rec_kind */
-	uint8_t pad;
+	uint8_t severity;          /* alerts: enum ward_severity */
 	uint16_t path_len;         /* bytes of the file path that follow */
 };
 

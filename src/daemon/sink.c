@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/sink.h"
 #include "lib/log.h"
@@ -20,14 +21,29 @@ struct ward_sink {
 	_Atomic uint64_t written, write_errors;
 };
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes as records come; flushes once nothing came for flush_ms, and at
+ * least every flush_ms under steady load, so no record waits longer. */
 static void *sink_main(void *arg)
 {
 	struct ward_sink *s = arg;
 	struct ward_queue_item item;
 	struct ward_queue_loss loss;
 	bool dirty = false;
+	uint64_t last_flush = mono_ms();
 	for (;;) {
-		int rc = ward_queue_pop(s->q, &item, &loss, dirty ? s->flush_ms : -1);
+		int wait = -1;
+		if (dirty) {
+			uint64_t since = mono_ms() - last_flush;
+			wait = since >= (uint64_t)s->flush_ms ? 0 : s->flush_ms - (int)since;
+		}
+		int rc = wait == 0 ? 0 : ward_queue_pop(s->q, &item, &loss, wait);
 		if (rc == 1) {
 			if (s->ops->write(s->self, &item) < 0)
 				s->write_errors++;
@@ -42,6 +58,7 @@ static void *sink_main(void *arg)
 			if (s->ops->flush)
 				s->ops->flush(s->self);
 			dirty = false;
+			last_flush = mono_ms();
 		} else {
 			break; /* closed and drained */
 		}
@@ -111,4 +128,9 @@ void ward_sink_counters(struct ward_sink *s, struct ward_sink_counters *c)
 const char *ward_sink_name(const struct ward_sink *s)
 {
 	return s->name;
+}
+
+void *ward_sink_self(struct ward_sink *s)
+{
+	return s->self;
 }

@@ -17,7 +17,7 @@ struct ward_sink_ops {
 	void (*lost)(void *self, const struct ward_queue_loss *loss);
 	/* Called when the queue has been idle for flush_ms, and before close. */
 	int (*flush)(void *self);
-	/* On the sink's thread after the last record. */
+	/* On the sink's thread after the last record; frees self. */
 	void (*close)(void *self);
 };
 
@@ -38,5 +38,6 @@ int ward_sink_offer(struct ward_sink *s, const struct ward_rec_meta *m, const ch
 void ward_sink_stop(struct ward_sink *s);
 void ward_sink_counters(struct ward_sink *s, struct ward_sink_counters *c);
 const char *ward_sink_name(const struct ward_sink *s);
+void *ward_sink_self(struct ward_sink *s);
 
 #endif /* WARD_DAEMON_SINK_H */
