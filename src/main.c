@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "watch", ward_cmd_watch, "watch process, file and network activity live (table or --json)" },
+	{ "rules", ward_cmd_rules, "check or list detection rules (docs/rules.md)" },
 };
 
 static void usage(FILE *f)

@@ -3,5 +3,6 @@
 #define WARD_CMDS_H
 
 int ward_cmd_watch(int argc, char **argv);
+int ward_cmd_rules(int argc, char **argv);
 
 #endif
