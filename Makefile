@@ -25,7 +25,7 @@ endif
 .DELETE_ON_ERROR:
 # Generated sources are kept: make would otherwise delete them as intermediates.
 .SECONDARY: $(PB_C) $(PB_H)
-.PHONY: all clean test test-unit test-integration test-kernels deps bench
+.PHONY: all clean test test-unit test-integration test-kernels deps bench bench-rules
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -37,7 +37,9 @@ CORE_SRCS := $(filter-out src/main.c,$(wildcard src/*.c $(STAGE_DIRS:%=src/%/*.c
 PROTO_SRCS := $(wildcard proto/*.proto)
 PB_C      := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb.c,$(PROTO_SRCS))
 PB_H      := $(PB_C:.c=.h)
-USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(CORE_SRCS) src/main.c) $(PB_C:.c=.o)
+USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(CORE_SRCS) src/main.c) $(PB_C:.c=.o) \
+             $(BUILD)/rules_embedded.o
+RULES_YAML := $(sort $(wildcard rules/*.yaml))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -89,6 +91,16 @@ $(BUILD)/proto/%.pb.o: $(BUILD)/proto/%.pb.c $(BUILD)/proto/%.pb.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 -I$(BUILD)/proto -c $< -o $@
 
+# The shipped rules, compiled in (src/detect/rules_embedded.h).
+$(BUILD)/rules_embedded.c: $(RULES_YAML) tools/embed.sh
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/embed.sh $@ $(RULES_YAML)
+
+$(BUILD)/rules_embedded.o: $(BUILD)/rules_embedded.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h $(PB_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -103,7 +115,13 @@ $(BUILD)/ward: $(USER_OBJS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
 SAN_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) -I$(BUILD)/proto $(SAN) -MMD -MP
 UNIT_LIB_SRCS := $(LIB_SRCS) $(filter-out src/sensor.c src/skel.c src/cmd/%,$(CORE_SRCS))
-UNIT_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_LIB_SRCS)) $(patsubst $(BUILD)/%.c,$(BUILD)/san/%.o,$(PB_C))
+UNIT_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_LIB_SRCS)) $(patsubst $(BUILD)/%.c,$(BUILD)/san/%.o,$(PB_C)) \
+                 $(BUILD)/san/rules_embedded.o
+
+$(BUILD)/san/rules_embedded.o: $(BUILD)/rules_embedded.c
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) -c $< -o $@
 
 $(BUILD)/san/proto/%.pb.o: $(BUILD)/proto/%.pb.c $(BUILD)/proto/%.pb.h
 	$(call msg,CC-SAN,$@)
@@ -139,6 +157,14 @@ test-kernels: $(BUILD)/ward
 # Overhead against auditd and bpftrace (bench/README.md); ~15 min, QUICK=1 ~2 min.
 bench: $(BUILD)/ward
 	$(Q)bench/run.sh
+
+# The rule engine alone over a synthetic event mix (docs/rules.md has the figure).
+$(BUILD)/rules_bench: bench/rules_bench.c $(filter-out $(BUILD)/src/main.o,$(USER_OBJS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-rules: $(BUILD)/rules_bench
+	$(Q)$(BUILD)/rules_bench
 
 deps:
 	tools/install-deps.sh

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "config", ward_cmd_config, "check or show the daemon configuration (/etc/ward/ward.yaml)" },
 	{ "footprints", ward_cmd_footprints, "the files, processes, executables, endpoints and DNS names seen" },
 	{ "log", ward_cmd_log, "read and check the daemon's event log (cat, verify)" },
+	{ "rules", ward_cmd_rules, "check or list detection rules (docs/rules.md)" },
 };
 
 static void usage(FILE *f)
