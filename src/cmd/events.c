@@ -77,7 +77,6 @@ static int on_message(void *ctx, const uint8_t *msg, size_t len)
 	}
 	if (!p->out.len)
 		return 0;
-	ward_buf_putc(&p->out, '\n');
 	if (fwrite(p->out.data, 1, p->out.len, stdout) != p->out.len)
 		return -EPIPE;
 	return 0;

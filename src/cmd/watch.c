@@ -22,6 +22,8 @@
 #include "lib/timefmt.h"
 #include "output.h"
 #include "pipeline.h"
+#include "daemon/config.h"
+#include "detect/detection.h"
 #include "proc_cache.h"
 #include "sensor.h"
 #include "stats.h"
@@ -37,7 +39,8 @@
 static const char usage_text[] =
 	"usage: ward watch [--json] [--pid PID]... [--comm NAME]... [--type TYPE]...\n"
 	"                  [--ring-size BYTES] [--flush-ms MS] [--stats-interval SECONDS]\n"
-	"                  [--fold-ms MS]\n"
+	"                  [--fold-ms MS] [--rules PATH]... [--no-default-rules]\n"
+	"                  [--no-detect]\n"
 	"                  [--strict] [--verbose]\n"
 	"\n"
 	"Watch process, file and network activity on this host, live, until Ctrl-C.\n"
@@ -57,11 +60,17 @@ static const char usage_text[] =
 	"      --fold-ms MS         report a process's repeated opens of the same file\n"
 	"                           (same flags) once per MS milliseconds, with a count\n"
 	"                           (default 1000; 0 = report every open)\n"
+	"      --rules PATH         also load these rule files or directories of *.yaml\n"
+	"                           (docs/rules.md); repeatable\n"
+	"      --no-default-rules   without the built-in rules (ward rules list)\n"
+	"      --no-detect          no detection: events only, no alerts\n"
 	"      --strict             exit if any hook or program fails to load\n"
 	"  -v, --verbose            print libbpf and verifier messages\n"
 	"  -h, --help               this help\n"
 	"\n"
 	"Filters run in the kernel. ward never reports its own activity.\n"
+	"Detection (rules, ransomware behaviour) runs on what the filters pass and\n"
+	"prints alerts among the events ('kind':'alert' in --json).\n"
 	"At start ward prints each hook and its status on stderr, then 'ward: ready'.\n"
 	"On exit it prints how many events it captured and how many were dropped.\n"
 	"A second Ctrl-C abandons output that a stuck reader does not take.\n"
@@ -74,7 +83,8 @@ static const char usage_text[] =
 	"  ward watch --json > events.jsonl    JSON Lines for machines\n"
 	"  ward watch --type FILE_OPEN --comm cat\n"
 	"  ward watch --pid 1234 --type PROCESS\n"
-	"  ward watch --type DNS --type CONNECTION_CONNECT_OUTBOUND\n";
+	"  ward watch --type DNS --type CONNECTION_CONNECT_OUTBOUND\n"
+	"  ward watch --json --rules ./my-rules.yaml | grep '\"kind\":\"alert\"'\n";
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t stop_count;
@@ -89,6 +99,11 @@ static void on_signal(int sig)
 
 struct watch {
 	bool json;
+	bool no_detect;
+	struct ward_config cfg;        /* detection settings (the daemon's defaults) */
+	const char *rule_files[64];
+	size_t nrule_files;
+	struct ward_detection *det;
 	uint64_t stats_interval_ns;
 	struct ward_pipeline *pipe;
 	struct ward_buf out;
@@ -104,6 +119,21 @@ static void on_event(void *ctx, const struct ward_event *ev)
 		ward_json_event(&w->out, ev);
 	else
 		ward_table_event(&w->out, ev);
+}
+
+static void on_alert(void *ctx, const struct ward_alert *a)
+{
+	struct watch *w = ctx;
+	if (w->json)
+		ward_json_alert(&w->out, a);
+	else
+		ward_table_alert(&w->out, a);
+}
+
+static void detect(void *self, const struct ward_event *ev, ward_alert_fn emit, void *ctx)
+{
+	struct watch *w = self;
+	ward_detection_observe(w->det, ev, emit, ctx);
 }
 
 static int flush_out(struct watch *w)
@@ -189,7 +219,8 @@ static void print_hooks(struct watch *w)
 static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor_opts *o,
 		      uint32_t *pids, char (*comms)[WARD_COMM_LEN], uint32_t *flush_ms)
 {
-	enum { OPT_RING = 256, OPT_FLUSH, OPT_STATS, OPT_STRICT, OPT_FOLD };
+	enum { OPT_RING = 256, OPT_FLUSH, OPT_STATS, OPT_STRICT, OPT_FOLD, OPT_RULES,
+	       OPT_NO_DEFAULT_RULES, OPT_NO_DETECT };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -200,6 +231,9 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "fold-ms", required_argument, NULL, OPT_FOLD },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
+		{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -294,6 +328,19 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 			}
 			o->fold_ns = v * 1000000ULL;
 			break;
+		case OPT_RULES:
+			if (w->nrule_files >= sizeof(w->rule_files) / sizeof(w->rule_files[0])) {
+				ward_log(WARD_LOG_ERROR, "--rules: at most 64");
+				return -EINVAL;
+			}
+			w->rule_files[w->nrule_files++] = optarg;
+			break;
+		case OPT_NO_DEFAULT_RULES:
+			w->cfg.detection.rules.default_rules = false;
+			break;
+		case OPT_NO_DETECT:
+			w->no_detect = true;
+			break;
 		case 'v':
 			ward_log_set_level(WARD_LOG_DEBUG);
 			break;
@@ -330,6 +377,7 @@ int ward_cmd_watch(int argc, char **argv)
 		.fold_ns = DEFAULT_FOLD_MS * 1000000ULL,
 	};
 	uint32_t flush_ms = DEFAULT_FLUSH_MS;
+	ward_config_defaults(&w.cfg);
 	int ret = parse_args(argc, argv, &w, &o, pids, comms, &flush_ms);
 	if (ret)
 		return ret > 0 ? 0 : 2;
@@ -345,11 +393,24 @@ int ward_cmd_watch(int argc, char **argv)
 
 	int exit_code = 1;
 	enum ward_open_error err;
-	struct ward_pipeline_opts po = { .sensor = o, .on_event = on_event, .ctx = &w };
+	struct ward_pipeline_opts po = { .sensor = o, .on_event = on_event, .on_alert = on_alert,
+					 .ctx = &w };
 	w.pipe = ward_pipeline_open(&po, &err);
 	if (!w.pipe) {
 		exit_code = err ? (int)err : 1;
 		goto out;
+	}
+	if (!w.no_detect) {
+		/* only the files named here: watch does not read /etc/ward/rules.d */
+		w.cfg.detection.rules.files = (struct ward_strv){ .v = w.rule_files,
+								  .n = w.nrule_files };
+		w.det = ward_detection_new(&w.cfg, ward_pipeline_procs(w.pipe));
+		if (!w.det) {
+			exit_code = 2;
+			goto out;
+		}
+		ward_pipeline_add_detector(w.pipe, (struct ward_detector){ .observe = detect,
+									  .self = &w });
 	}
 	print_hooks(&w);
 	if (!w.json) {
@@ -390,6 +451,7 @@ int ward_cmd_watch(int argc, char **argv)
 		 (unsigned long long)r.deduplicated, (unsigned long long)r.malformed);
 out:
 	ward_pipeline_free(w.pipe);
+	ward_detection_free(w.det);
 	ward_buf_free(&w.out);
 	return exit_code;
 }

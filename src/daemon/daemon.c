@@ -16,7 +16,7 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
-#include "daemon/detection.h"
+#include "detect/detection.h"
 #include "daemon/notify.h"
 #include "daemon/sink_log.h"
 #include "daemon/sink_text.h"

@@ -83,7 +83,7 @@ static int jsonl_write(void *self, const struct ward_queue_item *it)
 		j->out.oom = false;
 		return -EBADMSG;
 	}
-	ward_buf_putc(&j->out, '\n');
+	/* the formatters end each record with its newline */
 	if (j->out.len >= JSONL_BATCH)
 		return jsonl_flush(j);
 	return 0;
@@ -170,7 +170,10 @@ static int slog_write(void *self, const struct ward_queue_item *it)
 		 (int)getpid());
 	ward_buf_reset(&l->msg);
 	ward_buf_puts(&l->msg, head);
-	ward_buf_put(&l->msg, l->json.data, l->json.len);
+	size_t jl = l->json.len;
+	while (jl && l->json.data[jl - 1] == '\n')
+		jl--;
+	ward_buf_put(&l->msg, l->json.data, jl);
 	if (l->msg.oom)
 		return -ENOMEM;
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
