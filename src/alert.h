@@ -68,5 +68,7 @@ const char *ward_severity_name(enum ward_severity s);
 /* "warning", "WARNING", "Warning" all parse; returns -1 if unknown. */
 int ward_severity_parse(const char *s);
 const char *ward_alert_source_name(enum ward_alert_source s);
+/* Detectors hand alerts to the pipeline through this. */
+typedef void (*ward_alert_fn)(void *ctx, const struct ward_alert *alert);
 
 #endif /* WARD_ALERT_H */
