@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "daemon", ward_cmd_daemon, "run the sensor as a service: log, socket, footprints, detection" },
 	{ "events", ward_cmd_events, "print the running daemon's events and alerts live" },
 	{ "status", ward_cmd_status, "how the running daemon is: hooks, drops, counts, CPU, memory" },
+	{ "profile", ward_cmd_profile, "learn an application's allowlist profile (profile learn)" },
 	{ "config", ward_cmd_config, "check or show the daemon configuration (/etc/ward/ward.yaml)" },
 	{ "footprints", ward_cmd_footprints, "the files, processes, executables, endpoints and DNS names seen" },
 	{ "log", ward_cmd_log, "read and check the daemon's event log (cat, verify)" },

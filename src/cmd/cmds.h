@@ -9,6 +9,7 @@ int ward_cmd_log(int argc, char **argv);
 int ward_cmd_daemon(int argc, char **argv);
 int ward_cmd_events(int argc, char **argv);
 int ward_cmd_status(int argc, char **argv);
+int ward_cmd_profile(int argc, char **argv);
 int ward_cmd_rules(int argc, char **argv);
 
 #endif

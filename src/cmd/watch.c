@@ -40,7 +40,7 @@ static const char usage_text[] =
 	"usage: ward watch [--json] [--pid PID]... [--comm NAME]... [--type TYPE]...\n"
 	"                  [--ring-size BYTES] [--flush-ms MS] [--stats-interval SECONDS]\n"
 	"                  [--fold-ms MS] [--rules PATH]... [--no-default-rules]\n"
-	"                  [--no-detect]\n"
+	"                  [--profiles DIR] [--no-detect]\n"
 	"                  [--strict] [--verbose]\n"
 	"\n"
 	"Watch process, file and network activity on this host, live, until Ctrl-C.\n"
@@ -63,6 +63,7 @@ static const char usage_text[] =
 	"      --rules PATH         also load these rule files or directories of *.yaml\n"
 	"                           (docs/rules.md); repeatable\n"
 	"      --no-default-rules   without the built-in rules (ward rules list)\n"
+	"      --profiles DIR       per-application allowlists (docs/detection.md)\n"
 	"      --no-detect          no detection: events only, no alerts\n"
 	"      --strict             exit if any hook or program fails to load\n"
 	"  -v, --verbose            print libbpf and verifier messages\n"
@@ -220,7 +221,7 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		      uint32_t *pids, char (*comms)[WARD_COMM_LEN], uint32_t *flush_ms)
 {
 	enum { OPT_RING = 256, OPT_FLUSH, OPT_STATS, OPT_STRICT, OPT_FOLD, OPT_RULES,
-	       OPT_NO_DEFAULT_RULES, OPT_NO_DETECT };
+	       OPT_NO_DEFAULT_RULES, OPT_NO_DETECT, OPT_PROFILES };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -234,6 +235,7 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
 		{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
+		{ "profiles", required_argument, NULL, OPT_PROFILES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -341,6 +343,9 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		case OPT_NO_DETECT:
 			w->no_detect = true;
 			break;
+		case OPT_PROFILES:
+			w->cfg.detection.profiles.dir = optarg;
+			break;
 		case 'v':
 			ward_log_set_level(WARD_LOG_DEBUG);
 			break;
@@ -378,6 +383,7 @@ int ward_cmd_watch(int argc, char **argv)
 	};
 	uint32_t flush_ms = DEFAULT_FLUSH_MS;
 	ward_config_defaults(&w.cfg);
+	w.cfg.detection.profiles.dir = NULL; /* only with --profiles */
 	int ret = parse_args(argc, argv, &w, &o, pids, comms, &flush_ms);
 	if (ret)
 		return ret > 0 ? 0 : 2;

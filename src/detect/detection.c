@@ -10,12 +10,18 @@
 #include <sys/stat.h>
 
 #include "detect/detection.h"
+#include "detect/profile.h"
+#include "detect/profile_detect.h"
+#include "detect/ransomware.h"
 #include "detect/rules.h"
 #include "lib/log.h"
 #include "proc_cache.h"
 
 struct ward_detection {
 	struct ward_rules *rules;
+	struct ward_profiles *profiles;
+	struct ward_profile_detector *profile_detector;
+	struct ward_ransomware *ransomware;
 };
 
 static const struct ward_proc *lookup_proc(void *ctx, uint32_t tgid)
@@ -69,6 +75,59 @@ static struct ward_rules *load_rules(const struct ward_config *c, struct ward_pr
 	return r;
 }
 
+/* Every *.yaml in the profiles directory; a missing directory means none. */
+static int load_profiles(struct ward_detection *d, const char *dir)
+{
+	struct stat st;
+	if (!dir || (stat(dir, &st) < 0 && errno == ENOENT))
+		return 0;
+	d->profiles = ward_profiles_new();
+	if (!d->profiles)
+		return -ENOMEM;
+	static struct ward_profile_error err;
+	memset(&err, 0, sizeof(err));
+	if (ward_profiles_load_dir(d->profiles, dir, &err) < 0) {
+		char line[1024];
+		ward_profile_error_format(&err, line, sizeof(line));
+		ward_log(WARD_LOG_ERROR, "profiles: %s", line);
+		return -EINVAL;
+	}
+	size_t n = ward_profiles_count(d->profiles);
+	if (!n)
+		return 0;
+	struct ward_profile_detector_opts o = { .profiles = d->profiles };
+	d->profile_detector = ward_profile_detector_new(&o);
+	if (!d->profile_detector)
+		return -ENOMEM;
+	ward_log(WARD_LOG_INFO, "profiles: %zu applications from %s", n, dir);
+	return 0;
+}
+
+static int start_ransomware(struct ward_detection *d, const struct ward_config *c,
+			    struct ward_proc_cache *procs)
+{
+	const __typeof__(c->detection.ransomware) *rc = &c->detection.ransomware;
+	struct ward_ransomware_opts o = {
+		.window_ns = rc->window_ms * 1000000ULL,
+		.thresholds = {
+			[WARD_RANSOM_OPEN] = (uint32_t)rc->thresholds.open,
+			[WARD_RANSOM_CREATE] = (uint32_t)rc->thresholds.create,
+			[WARD_RANSOM_DELETE] = (uint32_t)rc->thresholds.delete,
+			[WARD_RANSOM_MOVE] = (uint32_t)rc->thresholds.move,
+			[WARD_RANSOM_MODIFY] = (uint32_t)rc->thresholds.modify,
+		},
+		.response = {
+			.action = (enum ward_response_action)rc->response,
+			.allow = rc->allow.v,
+			.nallow = rc->allow.n,
+		},
+		.get = lookup_proc,
+		.get_ctx = procs,
+	};
+	d->ransomware = ward_ransomware_new(&o);
+	return d->ransomware ? 0 : -errno;
+}
+
 struct ward_detection *ward_detection_new(const struct ward_config *c,
 					  struct ward_proc_cache *procs)
 {
@@ -79,6 +138,12 @@ struct ward_detection *ward_detection_new(const struct ward_config *c,
 		d->rules = load_rules(c, procs);
 		if (!d->rules)
 			goto fail;
+	}
+	if (load_profiles(d, c->detection.profiles.dir))
+		goto fail;
+	if (c->detection.ransomware.enabled && start_ransomware(d, c, procs)) {
+		ward_log(WARD_LOG_ERROR, "ransomware detection: %s", strerror(errno));
+		goto fail;
 	}
 	return d;
 fail:
@@ -91,6 +156,9 @@ void ward_detection_free(struct ward_detection *d)
 	if (!d)
 		return;
 	ward_rules_free(d->rules);
+	ward_profile_detector_free(d->profile_detector);
+	ward_profiles_free(d->profiles);
+	ward_ransomware_free(d->ransomware);
 	free(d);
 }
 
@@ -99,4 +167,8 @@ void ward_detection_observe(struct ward_detection *d, const struct ward_event *e
 {
 	if (d->rules)
 		ward_rules_eval(d->rules, ev, emit, ctx);
+	if (d->profile_detector)
+		ward_profile_detector_observe(d->profile_detector, ev, emit, ctx);
+	if (d->ransomware)
+		ward_ransomware_observe(d->ransomware, ev, emit, ctx);
 }
