@@ -16,7 +16,7 @@ set -uo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$BENCH")"
-MONITORS="${MONITORS:-ward,auditd,bpftrace}"
+MONITORS="${MONITORS:-ward,ward-daemon,auditd,bpftrace}"
 WORKLOADS="${WORKLOADS:-open,openmany,exec,connect,churn,mixed}"
 PY=/usr/bin/python3
 
@@ -30,7 +30,7 @@ command_line="bench/run.sh"
 [ -n "${PAIRS:-}" ] && command_line="PAIRS=$PAIRS $command_line"
 [ -n "${WARD:-}" ] && command_line="WARD=$WARD $command_line"
 [ -n "${WARD_BUILD:-}" ] && command_line="WARD_BUILD=$WARD_BUILD $command_line"
-[ "$MONITORS" != "ward,auditd,bpftrace" ] && command_line="MONITORS=$MONITORS $command_line"
+[ "$MONITORS" != "ward,ward-daemon,auditd,bpftrace" ] && command_line="MONITORS=$MONITORS $command_line"
 [ "$WORKLOADS" != "open,openmany,exec,connect,churn,mixed" ] && command_line="WORKLOADS=$WORKLOADS $command_line"
 
 # ---- ward itself (WARD, WARD_BUILD: see lib/ward.sh)

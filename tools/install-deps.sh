@@ -5,6 +5,7 @@
 #   nanopb, libnanopb-dev, protobuf-compiler: protobuf records without malloc (daemon, log)
 #   libzstd-dev: compressed log blocks   libyaml-dev: config and rules
 #   libsqlite3-dev: the footprints database
+#   rsync, logrotate: benign look-alikes in the ransomware detection tests
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -14,7 +15,8 @@ fi
 
 packages=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	  python3 python3-pytest openssl passwd
-	  nanopb libnanopb-dev protobuf-compiler libzstd-dev libyaml-dev libsqlite3-dev)
+	  nanopb libnanopb-dev protobuf-compiler libzstd-dev libyaml-dev libsqlite3-dev
+	  rsync logrotate)
 # tests/kernels (make test-kernels): boot Debian kernels under qemu
 if [ "${WARD_KERNEL_TESTS:-0}" = 1 ]; then
 	packages+=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd debian-archive-keyring)

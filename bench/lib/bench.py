@@ -353,6 +353,63 @@ class Ward:
                 "final": final}
 
 
+class WardDaemon(Ward):
+    """ward daemon with its default configuration (rules, ransomware, footprints, the
+    durable zstd log, the socket), only its paths moved to scratch space; the log is
+    decoded with `ward log cat --json` after the run and counted like watch's output."""
+    name = "ward-daemon"
+    desc = ("ward daemon, default configuration: rules, ransomware, footprints, durable "
+            "zstd log (fsync per block), socket; counted from `ward log cat --json`")
+
+    def start(self, tag):
+        self.dir = P(SCRATCH, f"daemon-{tag}")
+        os.makedirs(self.dir, exist_ok=True)
+        self.conf = P(self.dir, "ward.yaml")
+        with open(self.conf, "w") as fh:
+            fh.write(f"socket:\n  path: {self.dir}/ward.sock\n"
+                     f"log:\n  dir: {self.dir}/log\n"
+                     f"footprints:\n  database: {self.dir}/footprints.db\n")
+        self.out = P(SCRATCH, f"ward-daemon-{tag}.jsonl")
+        self.errlines = []
+        self.ready = threading.Event()
+        self.proc = subprocess.Popen([WARD, "daemon", "--config", self.conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        remember_pid("ward", self.proc.pid)
+
+        def reader():
+            for line in self.proc.stderr:
+                self.errlines.append(line.rstrip("\n"))
+                if line.startswith("ward: ready"):
+                    self.ready.set()
+        self.reader = threading.Thread(target=reader, daemon=True)
+        self.reader.start()
+        deadline = time.time() + START_TIMEOUT
+        while not self.ready.wait(0.05):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.kill()
+                raise MonitorError("ward daemon did not become ready: " + " | ".join(self.errlines[-5:]))
+        self.cpu0 = proc_cpu_s(self.proc.pid)
+        self.hwm0 = proc_status(self.proc.pid, "VmHWM")
+
+    def stop(self):
+        r = super().stop()
+        for line in self.errlines:
+            m = re.match(r"ward: (\d+) events, (\d+) alerts, (\d+) dropped in the kernel", line)
+            if m:
+                r.update(events=int(m.group(1)), alerts=int(m.group(2)),
+                         dropped_stderr=int(m.group(3)))
+        log_dir = P(self.dir, "log")
+        r["log_bytes"] = sum(os.path.getsize(P(log_dir, f)) for f in os.listdir(log_dir)) \
+            if os.path.isdir(log_dir) else 0
+        with open(self.out, "wb") as fh:
+            cat = subprocess.run([WARD, "log", "cat", "--json", log_dir], stdout=fh,
+                                 stderr=subprocess.PIPE, text=True)
+        if cat.returncode != 0:
+            r["error"] = f"ward log cat exited {cat.returncode}: {cat.stderr.strip()[-300:]}"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return r
+
+
 class Auditd:
     name = "auditd"
     desc = "auditd, rules: execve; open,openat,openat2,creat; unlink,unlinkat,rename,renameat,renameat2; connect (b64), log to disk"
@@ -626,7 +683,7 @@ def fs_type(path):
 
 
 def main():
-    want_mon = os.environ.get("BENCH_MONITORS", "ward,auditd,bpftrace").split(",")
+    want_mon = os.environ.get("BENCH_MONITORS", "ward,ward-daemon,auditd,bpftrace").split(",")
     want_wl = os.environ.get("BENCH_WORKLOADS", ",".join(w.name for w in WORKLOADS)).split(",")
     unavailable = {k: v for k, v in json.loads(os.environ.get("BENCH_UNAVAILABLE", "{}")).items()}
     info = machine_info()
@@ -634,7 +691,7 @@ def main():
     t_start = time.time()
 
     monitors = []
-    ctor = {"ward": Ward, "auditd": Auditd, "bpftrace": Bpftrace}
+    ctor = {"ward": Ward, "ward-daemon": WardDaemon, "auditd": Auditd, "bpftrace": Bpftrace}
     for name in want_mon:
         if name in unavailable:
             continue
@@ -694,7 +751,7 @@ def main():
                         pass
                 entry["runs"].append(run)
                 msg = f"ratio {run['ratio']:.2f}x" if "ratio" in run else f"ERROR {run.get('error')}"
-                if mon.name == "ward" and run.get("ward"):
+                if mon.name.startswith("ward") and run.get("ward"):
                     cap = sum(run["ward"]["captured"].values())
                     exp = sum((wl.expected() or {}).values())
                     if not wl.expected():
