@@ -25,7 +25,7 @@ endif
 .DELETE_ON_ERROR:
 # Generated sources are kept: make would otherwise delete them as intermediates.
 .SECONDARY: $(PB_C) $(PB_H)
-.PHONY: all clean test test-unit test-integration test-kernels deps bench bench-rules
+.PHONY: all clean test test-unit test-integration test-kernels deps bench bench-rules install
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -165,6 +165,16 @@ $(BUILD)/rules_bench: bench/rules_bench.c $(filter-out $(BUILD)/src/main.o,$(USE
 
 bench-rules: $(BUILD)/rules_bench
 	$(Q)$(BUILD)/rules_bench
+
+# The daemon as a service (docs/daemon.md). A config file already there is kept.
+PREFIX ?= /usr/local
+install: $(BUILD)/ward
+	install -D -m 0755 $(BUILD)/ward $(DESTDIR)$(PREFIX)/bin/ward
+	install -D -m 0644 etc/systemd/ward.service $(DESTDIR)$(PREFIX)/lib/systemd/system/ward.service
+	install -d -m 0755 $(DESTDIR)/etc/ward/rules.d $(DESTDIR)/etc/ward/profiles
+	[ -e $(DESTDIR)/etc/ward/ward.yaml ] || install -m 0644 etc/ward.yaml $(DESTDIR)/etc/ward/ward.yaml
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/ward
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ward/
 
 deps:
 	tools/install-deps.sh

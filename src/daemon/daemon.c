@@ -462,6 +462,12 @@ static void reload(struct daemon *d)
 		ward_config_free(&d->cfg);
 		d->cfg = merged;
 	}
+	if (d->jsonl)
+		ward_jsonl_sink_reopen(d->jsonl);
+	if (d->log)
+		ward_log_sink_set_retention(d->log, d->cfg.log.retention_size,
+					    d->cfg.log.retention_age_ms * 1000000ULL);
+	d->syslog_opts.min_severity = d->cfg.syslog.min_severity;
 	struct ward_detection *det = ward_detection_new(&d->cfg, ward_pipeline_procs(d->pipe));
 	if (!det) {
 		ward_log(WARD_LOG_ERROR, "SIGHUP: detection not reloaded (see above); the running "
@@ -470,8 +476,6 @@ static void reload(struct daemon *d)
 	}
 	ward_detection_free(d->det);
 	d->det = det;
-	if (d->jsonl)
-		ward_jsonl_sink_reopen(d->jsonl);
 	ward_log(WARD_LOG_INFO, "SIGHUP: configuration reloaded");
 }
 

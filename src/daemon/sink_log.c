@@ -18,6 +18,8 @@ struct log_sink {
 	pthread_mutex_t lock;
 	struct ward_log_stats snap;
 	int last_error;        /* said once until it works again */
+	bool retention_changed; /* under lock: apply these at the next flush */
+	uint64_t retain_bytes, retain_age_ns;
 };
 
 /* Loss markers are ordinary protobuf Loss records (docs/log.md). */
@@ -78,6 +80,15 @@ static void log_lost(void *self, const struct ward_queue_loss *loss)
 static int log_flush(void *self)
 {
 	struct log_sink *l = self;
+	pthread_mutex_lock(&l->lock);
+	bool change = l->retention_changed;
+	uint64_t bytes = l->retain_bytes, age = l->retain_age_ns;
+	l->retention_changed = false;
+	pthread_mutex_unlock(&l->lock);
+	if (change && ward_log_set_retention(l->log, bytes, age) < 0)
+		ward_log(WARD_LOG_ERROR, "log: retention %llu bytes / %llu s is out of bounds; "
+					 "kept the old limits", (unsigned long long)bytes,
+			 (unsigned long long)(age / 1000000000ULL));
 	int rc = ward_log_flush(l->log);
 	report(l, rc);
 	snapshot(l);
@@ -132,5 +143,15 @@ void ward_log_sink_stats(struct ward_sink *s, struct ward_log_stats *out)
 	struct log_sink *l = ward_sink_self(s);
 	pthread_mutex_lock(&l->lock);
 	*out = l->snap;
+	pthread_mutex_unlock(&l->lock);
+}
+
+void ward_log_sink_set_retention(struct ward_sink *s, uint64_t bytes, uint64_t age_ns)
+{
+	struct log_sink *l = ward_sink_self(s);
+	pthread_mutex_lock(&l->lock);
+	l->retain_bytes = bytes;
+	l->retain_age_ns = age_ns;
+	l->retention_changed = true;
 	pthread_mutex_unlock(&l->lock);
 }

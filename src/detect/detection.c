@@ -22,6 +22,9 @@ struct ward_detection {
 	struct ward_profiles *profiles;
 	struct ward_profile_detector *profile_detector;
 	struct ward_ransomware *ransomware;
+	char **allow;           /* our copy: the detectors borrow it, and a SIGHUP
+				 * frees the configuration it came from */
+	size_t nallow;
 };
 
 static const struct ward_proc *lookup_proc(void *ctx, uint32_t tgid)
@@ -107,6 +110,12 @@ static int start_ransomware(struct ward_detection *d, const struct ward_config *
 			    struct ward_proc_cache *procs)
 {
 	const __typeof__(c->detection.ransomware) *rc = &c->detection.ransomware;
+	d->allow = calloc(rc->allow.n + 1, sizeof(*d->allow));
+	if (!d->allow)
+		return -ENOMEM;
+	for (; d->nallow < rc->allow.n; d->nallow++)
+		if (!(d->allow[d->nallow] = strdup(rc->allow.v[d->nallow])))
+			return -ENOMEM;
 	struct ward_ransomware_opts o = {
 		.window_ns = rc->window_ms * 1000000ULL,
 		.thresholds = {
@@ -118,14 +127,14 @@ static int start_ransomware(struct ward_detection *d, const struct ward_config *
 		},
 		.response = {
 			.action = (enum ward_response_action)rc->response,
-			.allow = rc->allow.v,
-			.nallow = rc->allow.n,
+			.allow = (const char *const *)d->allow,
+			.nallow = d->nallow,
 		},
 		.get = lookup_proc,
 		.get_ctx = procs,
 	};
 	d->ransomware = ward_ransomware_new(&o);
-	return d->ransomware ? 0 : -errno;
+	return d->ransomware ? 0 : (errno ? -errno : -ENOMEM);
 }
 
 struct ward_detection *ward_detection_new(const struct ward_config *c,
@@ -141,8 +150,9 @@ struct ward_detection *ward_detection_new(const struct ward_config *c,
 	}
 	if (load_profiles(d, c->detection.profiles.dir))
 		goto fail;
-	if (c->detection.ransomware.enabled && start_ransomware(d, c, procs)) {
-		ward_log(WARD_LOG_ERROR, "ransomware detection: %s", strerror(errno));
+	int rc = c->detection.ransomware.enabled ? start_ransomware(d, c, procs) : 0;
+	if (rc) {
+		ward_log(WARD_LOG_ERROR, "ransomware detection: %s", strerror(-rc));
 		goto fail;
 	}
 	return d;
@@ -159,6 +169,9 @@ void ward_detection_free(struct ward_detection *d)
 	ward_profile_detector_free(d->profile_detector);
 	ward_profiles_free(d->profiles);
 	ward_ransomware_free(d->ransomware);
+	for (size_t i = 0; i < d->nallow; i++)
+		free(d->allow[i]);
+	free(d->allow);
 	free(d);
 }
 

@@ -762,3 +762,16 @@ int ward_log_close(struct ward_log *log)
 	free(log);
 	return err;
 }
+
+int ward_log_set_retention(struct ward_log *log, uint64_t retain_bytes, uint64_t retain_age_ns)
+{
+	struct ward_log_opts o = log->o;
+	const char *why;
+	o.retain_bytes = retain_bytes;
+	o.retain_age_ns = retain_age_ns;
+	if (ward_log_opts_check(&o, &why))
+		return -EINVAL;
+	log->o.retain_bytes = retain_bytes;
+	log->o.retain_age_ns = retain_age_ns;
+	return 0;
+}

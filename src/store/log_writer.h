@@ -154,6 +154,9 @@ int ward_log_note_loss(struct ward_log *log, uint64_t count, uint64_t first_ns,
  */
 int ward_log_flush(struct ward_log *log);
 
+/* New retention limits (SIGHUP), applied at the next flush. 0 or -EINVAL out of bounds. */
+int ward_log_set_retention(struct ward_log *log, uint64_t retain_bytes, uint64_t retain_age_ns);
+
 /* Copies the counters. */
 void ward_log_get_stats(const struct ward_log *log, struct ward_log_stats *out);
 
