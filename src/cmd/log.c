@@ -93,8 +93,12 @@ static int cat_record(const uint8_t *rec, size_t len, uint64_t first, uint64_t l
 		c->undecodable++;
 		return 0;
 	}
+	if (!c->line.len)
+		return 0; /* a record with no table line (stats in the table view) */
 	ward_buf_put(&c->out, c->line.data, c->line.len);
-	ward_buf_putc(&c->out, '\n');
+	/* the formatters end a record with its newline; the table's may not */
+	if (c->line.data[c->line.len - 1] != '\n')
+		ward_buf_putc(&c->out, '\n');
 	c->printed++;
 	if (c->out.oom)
 		return -ENOMEM;
