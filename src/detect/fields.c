@@ -18,7 +18,7 @@ enum {
 	F_PP_PID, F_PP_EXE, F_PP_COMM, F_PP_CMDLINE,
 	F_PA_EXE, F_PA_COMM,
 	F_F_PATH, F_F_REQ, F_F_NEW, F_F_REQ_NEW, F_F_FLAGS, F_F_MODE, F_F_DELETED,
-	F_F_NAME, F_F_DIR, F_F_EXT, F_F_OPEN_WRITE,
+	F_F_NAME, F_F_DIR, F_F_EXT, F_F_OPEN_WRITE, F_F_OPEN_READ,
 	F_T_PID, F_T_EXE, F_T_CMDLINE, F_T_ARGV, F_T_COMM, F_T_EXIT, F_T_EXE_DELETED,
 	F_C_PROTO, F_C_LIP, F_C_LPORT, F_C_RIP, F_C_RPORT, F_C_STATUS,
 	F_D_QUERY, F_D_QTYPE, F_D_MALFORMED,
@@ -63,6 +63,7 @@ static const struct ward_field fields[] = {
 	{ "file.directory", F_F_DIR, S, 0, "file.path without its last component" },
 	{ "file.extension", F_F_EXT, S, 0, "file.name after its last dot (absent if none)" },
 	{ "file.open_write", F_F_OPEN_WRITE, B, 0, "flags have O_WRONLY, O_RDWR, O_CREAT or O_TRUNC" },
+	{ "file.open_read", F_F_OPEN_READ, B, 0, "the open allows reading: O_RDONLY or O_RDWR" },
 	{ "target_process.pid", F_T_PID, I, 0, "the other process" },
 	{ "target_process.exe", F_T_EXE, S, 0, "its canonical executable (PROCESS_EXECUTE: the new image)" },
 	{ "target_process.cmdline", F_T_CMDLINE, S, 0, "its command line" },
@@ -370,6 +371,9 @@ bool ward_field_get(struct ward_field_ctx *c, int id, size_t k, struct ward_valu
 	case F_F_OPEN_WRITE:
 		return is_file(ev) &&
 		       put_bool(v, ev->file.flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC));
+	case F_F_OPEN_READ:
+		/* not open_write negated: O_RDWR both reads and writes */
+		return is_file(ev) && put_bool(v, (ev->file.flags & O_ACCMODE) != O_WRONLY);
 	case F_T_PID: return (has_image(ev) || has_other(ev)) && put_int(v, ev->target.pid);
 	case F_T_EXE: return (has_image(ev) || has_other(ev)) && put_ref(v, ev->target.exe);
 	case F_T_CMDLINE:

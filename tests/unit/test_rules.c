@@ -306,6 +306,12 @@ UNIT_TEST(number_operators)
 	CHECK_EQ_INT(matches("file.flags = 0x241", &ev), 1);
 	CHECK_EQ_INT(matches("file.open_write", &ev), 1);
 	CHECK_EQ_INT(matches("file.open_write = false", &ev), 0);
+	CHECK_EQ_INT(matches("file.open_read", &ev), 0);
+	ev.file.flags = 02; /* O_RDWR: reads too */
+	CHECK_EQ_INT(matches("file.open_read and file.open_write", &ev), 1);
+	ev.file.flags = 0; /* O_RDONLY */
+	CHECK_EQ_INT(matches("file.open_read and not file.open_write", &ev), 1);
+	ev.file.flags = 01101;
 	CHECK_EQ_INT(matches("access_type = FILE_OPEN", &ev), 1);
 	CHECK_EQ_INT(matches("access_type = file_open", &ev), 1);
 	CHECK_EQ_INT(matches("access_type in (FILE_CREATE, FILE_OPEN)", &ev), 1);

@@ -148,6 +148,8 @@ static void make(int n, struct ward_event *ev)
 		break;
 	case 6: file(ev, XDR_FILE_OPEN, "/etc/passwd", O_RDONLY); break;
 	case 7: file(ev, XDR_FILE_OPEN, "/etc/sudoers.d/90-cloud", O_RDONLY); by(ev, "/usr/bin/sudo", 3000); break;
+	case 8: file(ev, XDR_FILE_OPEN, "/etc/shadow", O_RDWR); break; /* reads as well */
+	case 9: file(ev, XDR_FILE_OPEN, "/etc/shadow", O_WRONLY | O_APPEND); break;
 	/* binary dirs */
 	case 10: file(ev, XDR_FILE_CREATE, "/usr/bin/evil", O_WRONLY | O_CREAT); by(ev, "/usr/bin/curl", 3000); break;
 	case 11: file(ev, XDR_FILE_CREATE, "/usr/bin/evil", O_WRONLY | O_CREAT); by(ev, "/usr/bin/dash", 3100); break;
@@ -199,6 +201,10 @@ static void make(int n, struct ward_event *ev)
 	case 94: exec(ev, "/usr/local/bin/agent", true); break;
 	case 95: exec(ev, "/usr/local/bin/agent", false); break;
 	case 96: exec(ev, "/tmp/x", true); break;
+	/* ld.so /tmp/x: the loader maps the program (PROCESS_LOAD_IMAGE) */
+	case 97: file(ev, XDR_PROCESS_LOAD_IMAGE, "/tmp/x", 0); by(ev, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", 3000); break;
+	case 98: file(ev, XDR_PROCESS_LOAD_IMAGE, "/usr/bin/true", 0); by(ev, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", 3000); break;
+	case 99: file(ev, XDR_PROCESS_LOAD_IMAGE, "/tmp/_MEI1/libz.so", 0); break; /* a program's dlopen */
 	/* shells from network services */
 	case 100: exec(ev, "/usr/bin/dash", false); by(ev, "/usr/sbin/nginx", 1); break;
 	case 101: exec(ev, "/usr/bin/bash", false); by(ev, "/usr/bin/python3.11", 3200); break;
@@ -266,6 +272,8 @@ static const struct row {
 	{ "Credential file read by an unexpected program", 5, true },
 	{ "Credential file read by an unexpected program", 6, false },
 	{ "Credential file read by an unexpected program", 7, false },
+	{ "Credential file read by an unexpected program", 8, true },
+	{ "Credential file read by an unexpected program", 9, false },
 	{ "Write below a binary directory", 10, true },
 	{ "Write below a binary directory", 11, false },
 	{ "Write below a binary directory", 12, true },
@@ -305,6 +313,10 @@ static const struct row {
 	{ "Execution from a temporary directory", 91, false },
 	{ "Execution from a temporary directory", 92, true },
 	{ "Execution from a temporary directory", 96, false },
+	{ "Temporary program run by the dynamic loader", 97, true },
+	{ "Temporary program run by the dynamic loader", 98, false },
+	{ "Temporary program run by the dynamic loader", 99, false },
+	{ "Execution from a temporary directory", 97, false },
 	{ "Fileless execution from memory", 93, true },
 	{ "Fileless execution from memory", 94, false },
 	{ "Execution of a deleted file", 94, true },
