@@ -57,7 +57,7 @@ struct cat {
 	bool json;
 	struct ward_buf out;
 	struct ward_buf line;
-	uint64_t printed, undecodable, problems;
+	uint64_t printed, undecodable, unknown, problems;
 	int write_error;
 };
 
@@ -93,8 +93,13 @@ static int cat_record(const uint8_t *rec, size_t len, uint64_t first, uint64_t l
 		c->undecodable++;
 		return 0;
 	}
-	if (!c->line.len)
-		return 0; /* a record with no table line (stats in the table view) */
+	if (!c->line.len) {
+		/* the table has no line for stats; a kind this ward does not
+		 * know (a newer writer) is said once at the end */
+		if (meta_ok && m.kind == WARD_PB_NONE)
+			c->unknown++;
+		return 0;
+	}
 	ward_buf_put(&c->out, c->line.data, c->line.len);
 	/* the formatters end a record with its newline; the table's may not */
 	if (c->line.data[c->line.len - 1] != '\n')
@@ -242,6 +247,9 @@ static int cmd_cat(int argc, char **argv)
 	}
 	if (c.undecodable)
 		ward_log(WARD_LOG_WARN, "%" PRIu64 " records could not be decoded", c.undecodable);
+	if (c.unknown)
+		ward_log(WARD_LOG_WARN, "%" PRIu64 " records are of a kind this ward does not know "
+					"(written by a newer ward?); not shown", c.unknown);
 	rc = c.problems ? 1 : 0;
 out:
 	ward_log_reader_free(r);
