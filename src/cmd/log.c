@@ -93,8 +93,14 @@ static int cat_record(const uint8_t *rec, size_t len, uint64_t first, uint64_t l
 		c->undecodable++;
 		return 0;
 	}
+	/* The printers end each line with its newline. A record of a kind this
+	 * ward does not know (a newer writer) prints nothing: it is skipped, and
+	 * counted with the records that could not be decoded. */
+	if (!c->line.len) {
+		c->undecodable++;
+		return 0;
+	}
 	ward_buf_put(&c->out, c->line.data, c->line.len);
-	ward_buf_putc(&c->out, '\n');
 	c->printed++;
 	if (c->out.oom)
 		return -ENOMEM;
