@@ -57,6 +57,7 @@ static void on_signal(int sig)
 struct printer {
 	bool json;
 	bool hello_seen;
+	bool stdout_closed;      /* e.g. `ward events | head -1` has exited */
 	struct ward_buf out;
 };
 
@@ -77,8 +78,10 @@ static int on_message(void *ctx, const uint8_t *msg, size_t len)
 	}
 	if (!p->out.len)
 		return 0;
-	if (fwrite(p->out.data, 1, p->out.len, stdout) != p->out.len)
+	if (fwrite(p->out.data, 1, p->out.len, stdout) != p->out.len) {
+		p->stdout_closed = true;
 		return -EPIPE;
+	}
 	return 0;
 }
 
@@ -216,7 +219,12 @@ int ward_cmd_events(int argc, char **argv)
 	int exit_code = 0;
 	while (!stopping) {
 		int rc = ward_client_read(cl, 200, on_message, &p);
-		fflush(stdout);
+		if (fflush(stdout) == EOF)
+			p.stdout_closed = true;
+		/* whoever reads our output left: stop quietly, as a reader of a
+		 * closed pipe does; it was not the daemon that went away */
+		if (p.stdout_closed)
+			break;
 		if (rc == -EPIPE) {
 			ward_log(WARD_LOG_INFO, "the daemon closed the connection");
 			break;

@@ -192,7 +192,8 @@ int ward_cmd_status(int argc, char **argv)
 	if (s.have_startup && s.have_stats) {
 		exit_code = 0;
 		if (s.json)
-			printf("%s\n%s\n", ward_buf_cstr(&s.startup_json), ward_buf_cstr(&s.stats_json));
+			/* each JSON line already ends in its newline */
+			printf("%s%s", ward_buf_cstr(&s.startup_json), ward_buf_cstr(&s.stats_json));
 		else
 			printf("ward daemon: running (%s)\n%s", path, ward_buf_cstr(&s.text));
 	} else {

@@ -186,7 +186,9 @@ static bool read_client(struct ward_socket_server *s, struct client *c, const ch
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			*why = "read error";
+			/* a client that closes with records unread resets the
+			 * connection: it left, nothing went wrong */
+			*why = errno == ECONNRESET ? NULL : "read error";
 			return false;
 		}
 		c->rx_len += n;
@@ -274,8 +276,10 @@ static void fan_out(struct ward_socket_server *s)
 			struct client *c = s->clients[i];
 			if (!c->subscribed || !ward_subscription_match(&c->sub, &it))
 				continue;
-			/* what it missed goes before anything newer */
-			client_report_missed(s, c);
+			/* Once it missed something, it misses everything until its
+			 * buffer has drained (write_client then reports the loss):
+			 * reporting here would send a Loss of 1 per record while the
+			 * buffer hovers at full. */
 			if (!c->missed.count && client_put(s, c, it.rec, it.len))
 				s->sent++;
 			else
