@@ -3,6 +3,9 @@
 #
 #   bench/capacity.sh                        defaults below (~2 min)
 #   RATE=300000 PROCS=2 DURATION=10 bench/capacity.sh
+#   DAEMON=1 bench/capacity.sh               part 1 under `ward daemon` (default configuration:
+#                                            rules, footprints, durable log) instead of watch;
+#                                            counts from its log; writes bench/CAPACITY-daemon.md
 #
 # 1. Distinct-file opens: PROCS processes open pre-created files in a cycle, paced to RATE
 #    opens/s in total, for DURATION s: first bare (what the driver reaches without ward), then
@@ -23,7 +26,8 @@ PROCS="${PROCS:-2}"
 DURATION="${DURATION:-10}"
 FORKS="${FORKS:-100000}"
 BATCH="${BATCH:-1000}"
-OUT_MD="${OUT_MD:-$BENCH/CAPACITY.md}"
+DAEMON="${DAEMON:-0}"
+if [ "$DAEMON" = 1 ]; then OUT_MD="${OUT_MD:-$BENCH/CAPACITY-daemon.md}"; else OUT_MD="${OUT_MD:-$BENCH/CAPACITY.md}"; fi
 # enough files that a file comes back only after 1.2 s even at the full target rate
 FILES="${FILES:-$(( RATE * 12 / 10 > 200000 ? RATE * 12 / 10 : 200000 ))}"
 
@@ -59,8 +63,16 @@ kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
 ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null; }
 HZ="$(getconf CLK_TCK)"
 
-start_ward() {  # $1 = output file
-	"$WARD" watch --json > "$1" 2> "$1.err" &
+start_ward() {  # $1 = output file (DAEMON=1: written from the log by stop_ward)
+	if [ "$DAEMON" = 1 ]; then
+		mkdir -p "$SCRATCH/daemon"
+		printf 'socket:\n  path: %s/daemon/ward.sock\nlog:\n  dir: %s/daemon/log\nfootprints:\n  database: %s/daemon/fp.db\n' \
+			"$SCRATCH" "$SCRATCH" "$SCRATCH" > "$SCRATCH/daemon/ward.yaml"
+		"$WARD" daemon --config "$SCRATCH/daemon/ward.yaml" > /dev/null 2> "$1.err" &
+		DAEMON_OUT="$1"
+	else
+		"$WARD" watch --json > "$1" 2> "$1.err" &
+	fi
 	WARD_PID=$!
 	for _ in $(seq 600); do
 		grep -q '^ward: ready' "$1.err" 2>/dev/null && return 0
@@ -81,6 +93,12 @@ stop_ward() {  # sets DRAIN_S, WARD_RC
 	fi
 	wait "$WARD_PID"; WARD_RC=$?
 	t1=$(date +%s.%N)
+	if [ -n "${DAEMON_OUT:-}" ]; then
+		"$WARD" log cat --json "$SCRATCH/daemon/log" > "$DAEMON_OUT" 2>> "$DAEMON_OUT.err"
+		LOG_MB=$(du -sm "$SCRATCH/daemon/log" | cut -f1)
+		rm -rf "$SCRATCH/daemon"
+		DAEMON_OUT=""
+	fi
 	DRAIN_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	WARD_PID=""
 }
@@ -140,8 +158,8 @@ o="$(others)"; [ -n "$o" ] && OTHERS+="under ward (at the end): $o; "
 hwm1=$(kb "$WARD_PID" VmHWM); cpu1=$(ticks "$WARD_PID")
 stop_ward
 note "under ward: $w_ops opens in ${w_s}s = $w_rate/s; ward exited $WARD_RC after ${DRAIN_S}s"
-exit_line="$(grep -E '^ward: [0-9]+ events captured' "$OUT.err")"
-for f in dropped sent deduplicated seq_lost malformed path_failures state_misses; do
+exit_line="$(grep -E '^ward: [0-9]+ events' "$OUT.err")"
+for f in dropped sent deduplicated seq_lost malformed path_failures state_misses log_dropped; do
 	declare "st_$f=$(final_stat "$OUT" $f)"
 done
 events_total=$(grep -c '^{"kind":"event"' "$OUT")
@@ -201,17 +219,21 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 	echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r); load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- Other monitors (not ours) present: ${OTHERS:-none}"
 	echo "- Files: driven files on $(df --output=fstype "$FILEDIR" | tail -1) ($FILEDIR), ward output on $(df --output=fstype "$SCRATCH" | tail -1)"
-	echo "- Command: \`RATE=$RATE PROCS=$PROCS DURATION=$DURATION FORKS=$FORKS BATCH=$BATCH bench/capacity.sh\`"
+	echo "- Command: \`$([ "$DAEMON" = 1 ] && echo "DAEMON=1 ")RATE=$RATE PROCS=$PROCS DURATION=$DURATION FORKS=$FORKS BATCH=$BATCH bench/capacity.sh\`"
 	echo
 	echo "## 1. Distinct-file opens at a target of $RATE/s ($PROCS processes, ${DURATION} s, $FILES files in a cycle)"
 	echo
 	echo "| | opens | seconds | opens/s reached |"
 	echo "|---|---:|---:|---:|"
 	echo "| bare | $bare_ops | $bare_s | $bare_rate |"
-	echo "| under ward | $w_ops | $w_s | $w_rate |"
+	echo "| under ward$([ "$DAEMON" = 1 ] && echo " daemon") | $w_ops | $w_s | $w_rate |"
 	echo "| under ward --type PROCESS (hooks run, file events filtered in the kernel: the probes' floor) | $f_ops | $f_s | $f_rate |"
 	echo
-	echo "ward (\`ward watch --json > file\`, default settings), final stats record:"
+	if [ "$DAEMON" = 1 ]; then
+		echo "ward (\`ward daemon\`, default configuration: rules, ransomware, footprints, durable log; the events counted from \`ward log cat --json\` of its log, ${LOG_MB:-?} MB compressed), final stats record (log_dropped: $st_log_dropped):"
+	else
+		echo "ward (\`ward watch --json > file\`, default settings), final stats record:"
+	fi
 	echo
 	echo "| events written (all processes) | dropped | seq_lost | sent | folded | malformed | path_failures | state_misses |"
 	echo "|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -1,3 +1,4 @@
+#include "ward/abi.h"
 #include "xdr_names.h"
 
 #include <errno.h>
@@ -113,4 +114,19 @@ int ward_type_parse(const char *s, unsigned int *value, int *is_event_type)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+int ward_type_mask_add(const char *name, uint64_t mask[2])
+{
+	unsigned int value, a;
+	int is_event;
+	if (ward_type_parse(name, &value, &is_event))
+		return -EINVAL;
+	for (unsigned int i = 0; (a = ward_access_type_at(i)); i++) {
+		if (is_event ? ward_event_type_of(a) == value : a == value) {
+			int bit = ward_access_bit(a);
+			mask[bit >> 6] |= 1ULL << (bit & 63);
+		}
+	}
+	return 0;
 }

@@ -247,10 +247,13 @@ class Ward:
 
     def start(self, tag):
         self.out = P(SCRATCH, f"ward-{tag}.jsonl")
+        self.spawn([WARD, "watch", "--json"], open(self.out, "wb"))
+
+    def spawn(self, argv, stdout):
+        """Starts ward, waits for its readiness line, notes CPU and memory at ready."""
         self.errlines = []
         self.ready = threading.Event()
-        self.proc = subprocess.Popen([WARD, "watch", "--json"], stdout=open(self.out, "wb"),
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, text=True)
         remember_pid("ward", self.proc.pid)
 
         def reader():
@@ -264,7 +267,7 @@ class Ward:
         while not self.ready.wait(0.05):
             if self.proc.poll() is not None or time.time() > deadline:
                 self.kill()
-                raise MonitorError("ward did not become ready: " + " | ".join(self.errlines[-5:]))
+                raise MonitorError(f"{self.name} did not become ready: " + " | ".join(self.errlines[-5:]))
         self.cpu0 = proc_cpu_s(self.proc.pid)
         self.hwm0 = proc_status(self.proc.pid, "VmHWM")
 
@@ -370,26 +373,7 @@ class WardDaemon(Ward):
                      f"log:\n  dir: {self.dir}/log\n"
                      f"footprints:\n  database: {self.dir}/footprints.db\n")
         self.out = P(SCRATCH, f"ward-daemon-{tag}.jsonl")
-        self.errlines = []
-        self.ready = threading.Event()
-        self.proc = subprocess.Popen([WARD, "daemon", "--config", self.conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        remember_pid("ward", self.proc.pid)
-
-        def reader():
-            for line in self.proc.stderr:
-                self.errlines.append(line.rstrip("\n"))
-                if line.startswith("ward: ready"):
-                    self.ready.set()
-        self.reader = threading.Thread(target=reader, daemon=True)
-        self.reader.start()
-        deadline = time.time() + START_TIMEOUT
-        while not self.ready.wait(0.05):
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.kill()
-                raise MonitorError("ward daemon did not become ready: " + " | ".join(self.errlines[-5:]))
-        self.cpu0 = proc_cpu_s(self.proc.pid)
-        self.hwm0 = proc_status(self.proc.pid, "VmHWM")
+        self.spawn([WARD, "daemon", "--config", self.conf], subprocess.DEVNULL)
 
     def stop(self):
         r = super().stop()

@@ -87,21 +87,13 @@ static int on_message(void *ctx, const uint8_t *msg, size_t len)
 
 static int add_type(struct ward_subscription *s, bool *typed, const char *name)
 {
-	unsigned int value, a;
-	int is_event;
-	if (ward_type_parse(name, &value, &is_event)) {
-		ward_log(WARD_LOG_ERROR, "--type: unknown type '%s' (e.g. FILE, FILE_OPEN)", name);
-		return -EINVAL;
-	}
 	if (!*typed) {
 		s->access_mask[0] = s->access_mask[1] = 0;
 		*typed = true;
 	}
-	for (unsigned int i = 0; (a = ward_access_type_at(i)); i++) {
-		if (is_event ? ward_event_type_of(a) == value : a == value) {
-			int bit = ward_access_bit(a);
-			s->access_mask[bit >> 6] |= 1ULL << (bit & 63);
-		}
+	if (ward_type_mask_add(name, s->access_mask)) {
+		ward_log(WARD_LOG_ERROR, "--type: unknown type '%s' (e.g. FILE, FILE_OPEN)", name);
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -275,27 +275,17 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 			memset(comms[o->ncomms], 0, WARD_COMM_LEN);
 			memcpy(comms[o->ncomms++], optarg, strlen(optarg));
 			break;
-		case 't': {
-			unsigned int value;
-			int is_event;
-			if (ward_type_parse(optarg, &value, &is_event)) {
-				ward_log(WARD_LOG_ERROR, "--type: unknown type '%s' (e.g. FILE, "
-							 "FILE_OPEN, PROCESS_EXECUTE)", optarg);
-				return -EINVAL;
-			}
+		case 't':
 			if (!typed) {
 				o->access_mask[0] = o->access_mask[1] = 0;
 				typed = true;
 			}
-			unsigned int a;
-			for (unsigned int i = 0; (a = ward_access_type_at(i)); i++) {
-				if (is_event ? ward_event_type_of(a) == value : a == value) {
-					int bit = ward_access_bit(a);
-					o->access_mask[bit >> 6] |= 1ULL << (bit & 63);
-				}
+			if (ward_type_mask_add(optarg, o->access_mask)) {
+				ward_log(WARD_LOG_ERROR, "--type: unknown type '%s' (e.g. FILE, "
+							 "FILE_OPEN, PROCESS_EXECUTE)", optarg);
+				return -EINVAL;
 			}
 			break;
-		}
 		case OPT_RING:
 			if (ward_parse_size(optarg, &v) || v < 4096 || (v & (v - 1)) ||
 			    v > (1ULL << 30)) {

@@ -280,18 +280,9 @@ static int sensor_mask(const struct ward_config *c, uint64_t mask[2])
 		return 0;
 	}
 	mask[0] = mask[1] = 0;
-	for (size_t i = 0; i < c->sensor.types.n; i++) {
-		unsigned int value, a;
-		int is_event;
-		if (ward_type_parse(c->sensor.types.v[i], &value, &is_event))
+	for (size_t i = 0; i < c->sensor.types.n; i++)
+		if (ward_type_mask_add(c->sensor.types.v[i], mask))
 			return -EINVAL;
-		for (unsigned int j = 0; (a = ward_access_type_at(j)); j++) {
-			if (is_event ? ward_event_type_of(a) == value : a == value) {
-				int bit = ward_access_bit(a);
-				mask[bit >> 6] |= 1ULL << (bit & 63);
-			}
-		}
-	}
 	return 0;
 }
 
