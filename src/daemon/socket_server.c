@@ -366,7 +366,7 @@ struct ward_socket_server *ward_socket_server_start(const struct ward_socket_opt
 	}
 	strcpy(s->path, o->path);
 	s->clients = calloc(s->o.max_clients, sizeof(*s->clients));
-	s->q = ward_queue_new(o->server_queue ? o->server_queue : (8u << 20));
+	s->q = ward_queue_new(o->server_queue ? o->server_queue : (4u << 20));
 	if (!s->clients || !s->q || pipe2(s->stop_fd, O_CLOEXEC) < 0)
 		goto fail;
 

@@ -72,12 +72,12 @@ UNIT_TEST(defaults)
 	CHECK_EQ_INT(c.log.flush_interval_ms, 1000);
 	CHECK_EQ_INT(c.log.compression_level, 3);
 	CHECK_EQ_INT(c.log.sync, WARD_CONFIG_SYNC_BLOCK);
-	CHECK_EQ_INT(c.log.queue, 16 << 20);
+	CHECK_EQ_INT(c.log.queue, 8 << 20);
 	CHECK_EQ_STR(c.footprints.database, "/var/lib/ward/footprints.db");
-	CHECK_EQ_INT(c.footprints.flush_interval_ms, 5000);
+	CHECK_EQ_INT(c.footprints.flush_interval_ms, 2000);
 	CHECK_EQ_INT(c.footprints.hash_executables, true);
 	CHECK_EQ_INT(c.footprints.hash_max_size, 256 << 20);
-	CHECK_EQ_INT(c.footprints.max_pending, 100000);
+	CHECK_EQ_INT(c.footprints.max_pending, 32768);
 	CHECK_EQ_INT(c.jsonl.enabled, false);
 	CHECK_EQ_STR(c.jsonl.path, "-");
 	CHECK_EQ_INT(c.jsonl.queue, 4 << 20);
