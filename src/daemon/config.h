@@ -39,6 +39,7 @@ enum ward_config_sync {
 	WARD_CONFIG_SYNC_BLOCK = 0,   /* after every compressed block */
 	WARD_CONFIG_SYNC_SEGMENT = 1, /* when a segment is closed */
 	WARD_CONFIG_SYNC_NONE = 2,    /* never (the kernel writes back) */
+	WARD_CONFIG_SYNC_INTERVAL = 3, /* once per log.flush_interval (group commit) */
 };
 
 /* detection.ransomware.response; same numbers as enum ward_response_action (alert.h). */

@@ -43,6 +43,7 @@ static const struct cfg_name sync_names[] = {
 	{ "block", WARD_CONFIG_SYNC_BLOCK },
 	{ "segment", WARD_CONFIG_SYNC_SEGMENT },
 	{ "none", WARD_CONFIG_SYNC_NONE },
+	{ "interval", WARD_CONFIG_SYNC_INTERVAL },
 	{ NULL, 0 },
 };
 
@@ -115,8 +116,8 @@ const struct cfg_key cfg_keys[] = {
 	INT("log.compression_level", log.compression_level, 3, 1, 19, "1..19", false,
 	    "zstd compression level"),
 	{ .key = "log.sync", .type = CFG_ENUM, .off = OFF(log.sync), .names = sync_names,
-	  .def = WARD_CONFIG_SYNC_BLOCK, .range = "block, segment, none",
-	  .help = "fsync after every block, every segment, or never" },
+	  .def = WARD_CONFIG_SYNC_INTERVAL, .range = "interval, block, segment, none",
+	  .help = "fsync once per flush interval, after every block, every segment, or never" },
 	SIZE("log.queue", log.queue, 8 * M, 64 * K, 1 * G, "64K..1G", false,
 	     "events queued for the log writer before they are dropped"),
 

@@ -300,9 +300,10 @@ static int start_outputs(struct daemon *d)
 		lo.retain_age_ns = c->log.retention_age_ms * 1000000ULL;
 		lo.block_bytes = (uint32_t)c->log.block_size;
 		lo.zstd_level = (int)c->log.compression_level;
-		lo.fsync = c->log.sync == WARD_CONFIG_SYNC_SEGMENT ? WARD_LOG_FSYNC_SEGMENT
-			 : c->log.sync == WARD_CONFIG_SYNC_NONE  ? WARD_LOG_FSYNC_NONE
-								 : WARD_LOG_FSYNC_BLOCK;
+		lo.fsync = c->log.sync == WARD_CONFIG_SYNC_SEGMENT  ? WARD_LOG_FSYNC_SEGMENT
+			 : c->log.sync == WARD_CONFIG_SYNC_NONE     ? WARD_LOG_FSYNC_NONE
+			 : c->log.sync == WARD_CONFIG_SYNC_INTERVAL ? WARD_LOG_FSYNC_FLUSH
+								    : WARD_LOG_FSYNC_BLOCK;
 		struct ward_log_recovery rec = { 0 };
 		d->log = ward_log_sink_start(&lo, &rec, c->log.queue, (int)c->log.flush_interval_ms);
 		if (!d->log) {

@@ -50,6 +50,7 @@ struct ward_log {
 	int fd;
 	uint64_t seg_created_ns;
 	bool seg_broken;	/* a failed write could not be undone: finish this segment */
+	bool unsynced;		/* blocks written since the last fdatasync (FSYNC_FLUSH) */
 
 	/* The open block: framed records, uncompressed. */
 	uint8_t *raw;
@@ -109,8 +110,8 @@ int ward_log_opts_check(const struct ward_log_opts *o, const char **why)
 	else if (o->zstd_level < WARD_LOG_MIN_ZSTD_LEVEL || o->zstd_level > WARD_LOG_MAX_ZSTD_LEVEL)
 		w = "zstd level: 1 to 19";
 	else if (o->fsync != WARD_LOG_FSYNC_BLOCK && o->fsync != WARD_LOG_FSYNC_SEGMENT &&
-		 o->fsync != WARD_LOG_FSYNC_NONE)
-		w = "fsync policy: block, segment or none";
+		 o->fsync != WARD_LOG_FSYNC_NONE && o->fsync != WARD_LOG_FSYNC_FLUSH)
+		w = "fsync policy: block, segment, flush or none";
 	if (why)
 		*why = w;
 	return w ? -EINVAL : 0;
@@ -475,6 +476,7 @@ static int cut(struct ward_log *log)
 	log->st.loss_markers += nmarkers + log->nnotes;
 	log->npending = 0;
 	reset_block(log);
+	log->unsynced = true;
 	if (log->o.fsync == WARD_LOG_FSYNC_BLOCK && fdatasync(log->fd)) {
 		err = -errno;
 		fail(log, errno);
@@ -546,6 +548,17 @@ int ward_log_flush(struct ward_log *log)
 {
 	int err = cut(log);
 	uint64_t now = now_ns(log);
+
+	/* Group commit: one fdatasync per flush interval however many blocks. */
+	if (log->o.fsync == WARD_LOG_FSYNC_FLUSH && log->unsynced && log->fd >= 0) {
+		if (fdatasync(log->fd)) {
+			if (!err)
+				err = -errno;
+			fail(log, errno);
+		} else {
+			log->unsynced = false;
+		}
+	}
 
 	/* An idle segment past its age is finished now, so retention can count it as done. */
 	if (log->fd >= 0 && now >= log->seg_created_ns &&

@@ -31,6 +31,8 @@ enum ward_log_fsync {
 	WARD_LOG_FSYNC_BLOCK,	/* fdatasync after every block (default) */
 	WARD_LOG_FSYNC_SEGMENT,	/* fdatasync when a segment is finished and at close */
 	WARD_LOG_FSYNC_NONE,	/* never; the page cache still survives a crash of ward itself */
+	WARD_LOG_FSYNC_FLUSH,	/* at every ward_log_flush() (group commit: the daemon flushes
+				 * every log.flush_interval), and when a segment is finished */
 };
 
 /* Why records were lost; passed to encode_loss. Callers may use other values of their own. */

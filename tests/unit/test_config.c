@@ -71,7 +71,7 @@ UNIT_TEST(defaults)
 	CHECK_EQ_INT(c.log.block_size, 256 << 10);
 	CHECK_EQ_INT(c.log.flush_interval_ms, 1000);
 	CHECK_EQ_INT(c.log.compression_level, 3);
-	CHECK_EQ_INT(c.log.sync, WARD_CONFIG_SYNC_BLOCK);
+	CHECK_EQ_INT(c.log.sync, WARD_CONFIG_SYNC_INTERVAL);
 	CHECK_EQ_INT(c.log.queue, 8 << 20);
 	CHECK_EQ_STR(c.footprints.database, "/var/lib/ward/footprints.db");
 	CHECK_EQ_INT(c.footprints.flush_interval_ms, 2000);
@@ -299,7 +299,7 @@ UNIT_TEST(enum_and_severity_values)
 	CHECK_EQ_INT(load_kv(&c, "syslog", "min_severity", "Emergency"), 0);
 	CHECK_EQ_INT(c.syslog.min_severity, 0);
 	CHECK_EQ_STR(bad_kv("log", "sync", "sometimes"),
-		     "t.yaml:2:9: log.sync: unknown value 'sometimes' (block, segment, none)");
+		     "t.yaml:2:9: log.sync: unknown value 'sometimes' (interval, block, segment, none)");
 	CHECK_EQ_STR(bad_kv("syslog", "facility", "local8"),
 		     "t.yaml:2:13: syslog.facility: unknown value 'local8' "
 		     "(daemon, auth, authpriv, local0..local7)");
