@@ -82,6 +82,15 @@ static void offer(struct daemon *d, const struct ward_rec_meta *m, const char *p
 		ward_sink_offer(d->syslog, m, path, d->enc, len);
 }
 
+/* The sinks' threads wake once per batch of records, not per record. */
+static void kick_outputs(struct daemon *d)
+{
+	ward_sink_kick(d->log);
+	ward_socket_server_kick(d->sock);
+	ward_sink_kick(d->jsonl);
+	ward_sink_kick(d->syslog);
+}
+
 static void event_meta(struct ward_rec_meta *m, const struct ward_event *ev)
 {
 	m->time_ns = ev->time_ns;
@@ -553,6 +562,7 @@ int ward_daemon_run(const struct ward_daemon_args *a)
 	d.start_boot_ns = d.interval_start = boot_ns();
 	emit_startup(&d);
 	emit_stats(&d, false);
+	kick_outputs(&d);
 	ward_notify("READY=1");
 	ward_log(WARD_LOG_INFO, "ready");
 
@@ -574,6 +584,7 @@ int ward_daemon_run(const struct ward_daemon_args *a)
 		}
 		if (boot_ns() - d.interval_start >= stats_ns)
 			emit_stats(&d, false);
+		kick_outputs(&d);
 	}
 	ward_notify("STOPPING=1");
 	ward_log(WARD_LOG_INFO, "stopping: draining the ring buffer and flushing the outputs");

@@ -18,6 +18,9 @@
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 #define MAX_CAP ((size_t)1 << 30)
 #define MAX_LOSSES 64 /* separate places of loss awaiting the consumer; more merge */
+/* The consumer moves up to this much out under one lock, so producer and
+ * consumer meet on the lock once per batch, not once per record. */
+#define BATCH_BYTES ((size_t)512 << 10)
 
 /* Each entry: this header, the path, the record, padding to 8 bytes. A
  * total of WRAP_MARK says the rest of the ring is unused: go to the start. */
@@ -42,7 +45,9 @@ struct ward_queue {
 	uint64_t pushed, popped, dropped;
 	struct pending_loss losses[MAX_LOSSES];
 	size_t nlosses;
-	uint8_t *scratch;   /* the consumer's copy of the entry it popped */
+	uint8_t *batch;     /* the consumer's: entries moved out of the ring */
+	size_t batch_len, batch_off;
+	size_t batch_cap;
 };
 
 struct ward_queue *ward_queue_new(size_t cap_bytes)
@@ -58,10 +63,12 @@ struct ward_queue *ward_queue_new(size_t cap_bytes)
 		return NULL;
 	q->cap = ALIGN8(cap_bytes);
 	q->ring = malloc(q->cap);
-	q->scratch = malloc(ALIGN8(sizeof(struct entry_hdr) + WARD_QUEUE_MAX_PATH +
-				   WARD_QUEUE_MAX_RECORD));
+	q->batch_cap = ALIGN8(sizeof(struct entry_hdr) + WARD_QUEUE_MAX_PATH + WARD_QUEUE_MAX_RECORD);
+	if (q->batch_cap < BATCH_BYTES)
+		q->batch_cap = BATCH_BYTES;
+	q->batch = malloc(q->batch_cap);
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!q->ring || !q->scratch || q->efd < 0)
+	if (!q->ring || !q->batch || q->efd < 0)
 		goto fail;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_t ca;
@@ -74,7 +81,7 @@ fail:
 	if (q->efd >= 0)
 		close(q->efd);
 	free(q->ring);
-	free(q->scratch);
+	free(q->batch);
 	free(q);
 	errno = ENOMEM;
 	return NULL;
@@ -88,7 +95,7 @@ void ward_queue_free(struct ward_queue *q)
 	pthread_cond_destroy(&q->nonempty);
 	close(q->efd);
 	free(q->ring);
-	free(q->scratch);
+	free(q->batch);
 	free(q);
 }
 
@@ -175,15 +182,52 @@ int ward_queue_push(struct ward_queue *q, const struct ward_rec_meta *m, const c
 	if (q->used > q->peak)
 		q->peak = q->used;
 	q->pushed++;
-	wake(q);
+	/* A wake-up per record (a futex and an eventfd write) costs more than
+	 * the record: the producer kicks the consumer once per batch
+	 * (ward_queue_kick), and here only when the queue is half full. */
+	if (q->used >= q->cap / 2 && q->used - (need + waste) < q->cap / 2)
+		wake(q);
 out:
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }
 
+/* Moves entries from the ring into the batch, up to the batch's room or the
+ * place of the next loss. Under the lock. */
+static void fill_batch(struct ward_queue *q)
+{
+	q->batch_len = q->batch_off = 0;
+	while (q->used) {
+		if (q->nlosses && q->losses[0].at == q->popped)
+			break;
+		uint32_t total;
+		memcpy(&total, q->ring + q->tail, sizeof(total));
+		if (total == WRAP_MARK) {
+			q->used -= q->cap - q->tail;
+			q->tail = 0;
+			memcpy(&total, q->ring, sizeof(total));
+		}
+		if (q->batch_len + total > q->batch_cap)
+			break;
+		memcpy(q->batch + q->batch_len, q->ring + q->tail, total);
+		q->batch_len += total;
+		q->tail += total;
+		if (q->tail == q->cap)
+			q->tail = 0;
+		q->used -= total;
+		q->popped++;
+	}
+	if (!q->used)
+		q->head = q->tail = 0;
+}
+
 int ward_queue_pop(struct ward_queue *q, struct ward_queue_item *item,
 		   struct ward_queue_loss *loss, int timeout_ms)
 {
+	int rc = 1;
+	/* only the consumer touches the batch: no lock */
+	if (q->batch_off < q->batch_len)
+		goto take;
 	struct timespec deadline;
 	if (timeout_ms > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -194,63 +238,54 @@ int ward_queue_pop(struct ward_queue *q, struct ward_queue_item *item,
 			deadline.tv_nsec -= 1000000000L;
 		}
 	}
-	int rc;
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		if (q->nlosses && q->losses[0].at == q->popped) {
 			*loss = q->losses[0].loss;
 			memmove(&q->losses[0], &q->losses[1], --q->nlosses * sizeof(q->losses[0]));
 			rc = 2;
-			goto out;
-		}
-		if (q->used)
 			break;
+		}
+		if (q->used) {
+			fill_batch(q);
+			break;
+		}
 		if (q->closed) {
 			rc = -EPIPE;
-			goto out;
+			break;
 		}
 		if (timeout_ms == 0) {
 			rc = 0;
-			goto out;
+			break;
 		}
 		if (timeout_ms < 0) {
 			pthread_cond_wait(&q->nonempty, &q->lock);
 		} else if (pthread_cond_timedwait(&q->nonempty, &q->lock, &deadline) == ETIMEDOUT) {
 			rc = 0;
-			goto out;
+			break;
 		}
 	}
-	uint32_t total;
-	if (q->cap - q->tail < sizeof(total)) {
-		q->used -= q->cap - q->tail;
-		q->tail = 0;
-	}
-	memcpy(&total, q->ring + q->tail, sizeof(total));
-	if (total == WRAP_MARK) {
-		q->used -= q->cap - q->tail;
-		q->tail = 0;
-		memcpy(&total, q->ring, sizeof(total));
-	}
-	memcpy(q->scratch, q->ring + q->tail, total);
-	q->tail += total;
-	if (q->tail == q->cap)
-		q->tail = 0;
-	q->used -= total;
-	if (!q->used)
-		q->head = q->tail = 0;
-	q->popped++;
-	rc = 1;
-out:
 	pthread_mutex_unlock(&q->lock);
-	if (rc == 1) {
-		struct entry_hdr h;
-		memcpy(&h, q->scratch, sizeof(h));
-		item->meta = h.meta;
-		item->path = (const char *)q->scratch + sizeof(h);
-		item->rec = (const uint8_t *)item->path + h.meta.path_len;
-		item->len = h.rec_len;
-	}
-	return rc;
+	if (rc != 1)
+		return rc;
+take:;
+	struct entry_hdr h;
+	const uint8_t *e = q->batch + q->batch_off;
+	memcpy(&h, e, sizeof(h));
+	item->meta = h.meta;
+	item->path = (const char *)e + sizeof(h);
+	item->rec = (const uint8_t *)item->path + h.meta.path_len;
+	item->len = h.rec_len;
+	q->batch_off += h.total;
+	return 1;
+}
+
+void ward_queue_kick(struct ward_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->used || q->nlosses)
+		wake(q);
+	pthread_mutex_unlock(&q->lock);
 }
 
 int ward_queue_fd(struct ward_queue *q)

@@ -59,14 +59,18 @@ int ward_queue_push(struct ward_queue *q, const struct ward_rec_meta *m, const c
 		    const void *rec, size_t len);
 
 /*
- * Takes the oldest record into the consumer's scratch storage (it stays valid
- * until the next pop). Waits up to timeout_ms (-1: forever). Returns 1 with
+ * Takes the oldest record (valid until the next pop: records are moved out
+ * of the ring in batches, one lock per batch). Waits up to timeout_ms (-1: forever). Returns 1 with
  * *item filled, 2 with *loss filled (records were refused at this place: the
  * consumer should record that before going on), 0 on timeout, -EPIPE once
  * closed and empty.
  */
 int ward_queue_pop(struct ward_queue *q, struct ward_queue_item *item,
 		   struct ward_queue_loss *loss, int timeout_ms);
+
+/* Wakes the consumer if anything is waiting. Pushing does not (except at half
+ * full): the producer kicks once per batch of records. */
+void ward_queue_kick(struct ward_queue *q);
 
 /* Non-blocking pop for consumers that poll(): same returns, 0 when empty. */
 static inline int ward_queue_try_pop(struct ward_queue *q, struct ward_queue_item *item,

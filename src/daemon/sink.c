@@ -104,6 +104,12 @@ int ward_sink_offer(struct ward_sink *s, const struct ward_rec_meta *m, const ch
 	return ward_queue_push(s->q, m, path, rec, len);
 }
 
+void ward_sink_kick(struct ward_sink *s)
+{
+	if (s)
+		ward_queue_kick(s->q);
+}
+
 void ward_sink_stop(struct ward_sink *s)
 {
 	if (!s)

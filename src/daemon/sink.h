@@ -33,6 +33,8 @@ struct ward_sink *ward_sink_start(const char *name, const struct ward_sink_ops *
 /* Never blocks: 0 or -ENOSPC / -E2BIG (counted as dropped). */
 int ward_sink_offer(struct ward_sink *s, const struct ward_rec_meta *m, const char *path,
 		    const void *rec, size_t len);
+/* Wakes the sink's thread for what was offered since (once per batch). */
+void ward_sink_kick(struct ward_sink *s);
 /* Closes the queue, lets the thread write what is queued, flush and close, and
  * joins it. */
 void ward_sink_stop(struct ward_sink *s);

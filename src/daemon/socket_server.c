@@ -413,6 +413,12 @@ int ward_socket_server_offer(struct ward_socket_server *s, const struct ward_rec
 	return ward_queue_push(s->q, m, path, rec, len);
 }
 
+void ward_socket_server_kick(struct ward_socket_server *s)
+{
+	if (s)
+		ward_queue_kick(s->q);
+}
+
 void ward_socket_server_counters(struct ward_socket_server *s, struct ward_socket_counters *c)
 {
 	struct ward_queue_stats qs;

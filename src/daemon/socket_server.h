@@ -36,6 +36,8 @@ struct ward_socket_server *ward_socket_server_start(const struct ward_socket_opt
 /* Never blocks; the record is queued for the server thread. */
 int ward_socket_server_offer(struct ward_socket_server *s, const struct ward_rec_meta *m,
 			     const char *path, const void *rec, size_t len);
+/* Wakes the server thread for what was offered since (once per batch). */
+void ward_socket_server_kick(struct ward_socket_server *s);
 void ward_socket_server_counters(struct ward_socket_server *s, struct ward_socket_counters *c);
 /* Sends what is queued (briefly), closes every client, removes the socket. */
 void ward_socket_server_stop(struct ward_socket_server *s);
