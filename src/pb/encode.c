@@ -8,6 +8,7 @@
  * nothing of the previous record can leak into the next one.
  */
 #include "pb/codec.h"
+#include "pb/encode_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -192,27 +193,39 @@ static int fill_account(ward_Account *m, const struct ward_account_info *a)
 
 /* Only the sub-messages the event's family uses are sent: what
  * ward_json_event() and ward_table_event() read. */
-static int fill_event(ward_Event *m, const struct ward_event *ev)
+void ward_pb_event_parts(const struct ward_event *ev, struct ward_pb_event_parts *p)
 {
 	unsigned int et = ev->event_type, at = ev->access_type;
 	bool load = at == XDR_PROCESS_LOAD_IMAGE;
 
+	p->file = et == XDR_EVENT_FILE || load;
+	p->target = et == XDR_EVENT_PROCESS || et == XDR_EVENT_MODIFIED_PROCESS;
+	p->connection = et == XDR_EVENT_CONNECTION || et == XDR_EVENT_DNS ||
+			et == XDR_EVENT_INTERNET;
+	p->dns = et == XDR_EVENT_DNS;
+	p->http = et == XDR_EVENT_INTERNET;
+	p->act = et == XDR_EVENT_MODIFIED_PROCESS || et == XDR_EVENT_MEMORY ||
+		 et == XDR_EVENT_BM || et == XDR_EVENT_ACCOUNT || load || at == XDR_PROCESS_TRACME;
+	p->account = et == XDR_EVENT_ACCOUNT;
+}
+
+static int fill_event(ward_Event *m, const struct ward_event *ev)
+{
+	struct ward_pb_event_parts parts;
+	ward_pb_event_parts(ev, &parts);
 	m->seq = ev->seq;
 	m->time_ns = ev->time_ns;
-	m->event_type = et;
-	m->access_type = at;
+	m->event_type = ev->event_type;
+	m->access_type = ev->access_type;
 	m->count = ev->count;
 	m->has_process = true;
-	m->has_file = et == XDR_EVENT_FILE || load;
-	m->has_target = et == XDR_EVENT_PROCESS || et == XDR_EVENT_MODIFIED_PROCESS;
-	m->has_connection = et == XDR_EVENT_CONNECTION || et == XDR_EVENT_DNS ||
-			    et == XDR_EVENT_INTERNET;
-	m->has_dns = et == XDR_EVENT_DNS;
-	m->has_http = et == XDR_EVENT_INTERNET;
-	m->has_act = et == XDR_EVENT_MODIFIED_PROCESS || et == XDR_EVENT_MEMORY ||
-		     et == XDR_EVENT_BM || et == XDR_EVENT_ACCOUNT || load ||
-		     at == XDR_PROCESS_TRACME;
-	m->has_account = et == XDR_EVENT_ACCOUNT;
+	m->has_file = parts.file;
+	m->has_target = parts.target;
+	m->has_connection = parts.connection;
+	m->has_dns = parts.dns;
+	m->has_http = parts.http;
+	m->has_act = parts.act;
+	m->has_account = parts.account;
 	TRY(fill_process(&m->process, &ev->process));
 	if (m->has_file)
 		TRY(fill_file(&m->file, &ev->file));
@@ -434,7 +447,8 @@ static int encode_record(pb_size_t which, uint8_t *out, size_t cap, size_t *len)
 	return 0;
 }
 
-int ward_pb_encode_event(const struct ward_event *ev, uint8_t *out, size_t cap, size_t *len)
+int ward_pb_encode_event_nanopb(const struct ward_event *ev, uint8_t *out, size_t cap,
+				size_t *len)
 {
 	TRY(fill_event(&scratch.kind.event, ev));
 	return encode_record(ward_Record_event_tag, out, cap, len);
