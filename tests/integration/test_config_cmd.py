@@ -30,7 +30,7 @@ def test_check_prints_every_error(tmp_path):
     assert r.stdout == ""
     assert r.stderr.splitlines() == [
         "%s:2:3: log.segment_sise: unknown key (did you mean 'segment_size'?)" % f,
-        "%s:3:9: log.sync: unknown value 'sometimes' (block, segment, none)" % f,
+        "%s:3:9: log.sync: unknown value 'sometimes' (interval, block, segment, none)" % f,
         "%s:5:14: sensor.ring_size: 3M is not a power of two" % f,
     ]
 
