@@ -109,6 +109,37 @@ int BPF_PROG(ward_process_exec, struct task_struct *task, pid_t old_pid, struct 
 	return ward_emit(r, off);
 }
 
+/*
+ * Before the exit record: the repeats folded in the process's last windows,
+ * which no later occurrence will report (ward_fold_track kept their keys).
+ */
+static __always_inline void fold_flush(struct ward_scratch *s, __u32 tgid)
+{
+	struct ward_fold_list *l = bpf_map_lookup_elem(&ward_fold_procs, &tgid);
+	if (!l)
+		return;
+	for (int i = 0; i < WARD_FOLD_TRACK; i++) {
+		struct ward_fold_key *k = &l->keys[i];
+		if (!k->kind)
+			continue;
+		struct ward_fold_val *v = bpf_map_lookup_elem(&ward_fold, k);
+		if (!v || !v->pending)
+			continue;
+		struct ward_rec_fold *r = (void *)s->rec;
+		ward_fill_common(&r->c, WARD_REC_FOLD);
+		r->kind = k->kind;
+		r->_pad = 0;
+		r->key_a = k->a;
+		r->key_b = k->b;
+		r->key_c = k->c;
+		r->count = v->pending;
+		/* no thread of the process is left to fold into it */
+		v->pending = 0;
+		ward_emit(r, sizeof(*r));
+	}
+	bpf_map_delete_elem(&ward_fold_procs, &tgid);
+}
+
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(ward_process_exit, struct task_struct *task)
 {
@@ -123,6 +154,7 @@ int BPF_PROG(ward_process_exit, struct task_struct *task)
 	char *pbuf = ward_pathbuf();
 	if (!s || !pbuf)
 		return 0;
+	fold_flush(s, bpf_get_current_pid_tgid() >> 32);
 	struct ward_rec_exit *r = (void *)s->rec;
 	ward_fill_common(&r->c, WARD_REC_PROC_EXIT);
 	r->c.hdr.flags = lifecycle_flags(XDR_PROCESS_TERMINATE);

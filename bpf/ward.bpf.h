@@ -334,6 +334,55 @@ struct {
 	__type(value, struct ward_fold_val);
 } ward_fold SEC(".maps") __weak;
 
+/* The fold keys of a process with occurrences pending, so that its exit can
+ * report what no later occurrence will (ward_fold_flush). */
+struct ward_fold_list {
+	struct ward_fold_key keys[WARD_FOLD_TRACK];
+};
+
+/* Allocated on a process's first repeat, deleted at its exit: only processes
+ * with repeats pay for a list. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct ward_fold_list);
+} ward_fold_procs SEC(".maps") __weak;
+
+static __always_inline bool fold_key_eq(const struct ward_fold_key *x, const struct ward_fold_key *y)
+{
+	return x->a == y->a && x->b == y->b && x->c == y->c && x->kind == y->kind &&
+	       x->start_boottime == y->start_boottime;
+}
+
+/* The first repeat of a window: remember the key in the process's list, in
+ * a free slot or one whose window has nothing pending any more. */
+static __always_inline void ward_fold_track(const struct ward_fold_key *key)
+{
+	struct ward_fold_list *l = bpf_map_lookup_elem(&ward_fold_procs, &key->tgid);
+	if (!l) {
+		static const struct ward_fold_list empty;
+		bpf_map_update_elem(&ward_fold_procs, &key->tgid, &empty, BPF_NOEXIST);
+		l = bpf_map_lookup_elem(&ward_fold_procs, &key->tgid);
+		if (!l) {
+			ward_count(WARD_CNT_STATE_MISS);
+			return;
+		}
+	}
+	for (int i = 0; i < WARD_FOLD_TRACK; i++) {
+		struct ward_fold_key *k = &l->keys[i];
+		if (k->kind && fold_key_eq(k, key))
+			return;
+		struct ward_fold_val *ov = k->kind ? bpf_map_lookup_elem(&ward_fold, k) : NULL;
+		if (!k->kind || !ov || !ov->pending) {
+			*k = *key;
+			return;
+		}
+	}
+	ward_count(WARD_CNT_STATE_MISS);
+}
+
 /* 0: report (*count = occurrences it stands for); 1: folded. */
 static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c,
 					   __u64 window_ns, __u64 *count)
@@ -357,7 +406,16 @@ static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c
 	struct ward_fold_val *v = bpf_map_lookup_elem(&ward_fold, &key);
 	if (v) {
 		if (now - v->reported_ns < window_ns) {
+#ifndef WARD_COMPAT
+			if (__sync_fetch_and_add(&v->pending, 1) == 0)
+#else
+			/* atomic fetch (BPF_FETCH) needs 5.12: a racy first is harmless,
+			 * tracking the same key twice is a no-op */
+			bool first = v->pending == 0;
 			__sync_fetch_and_add(&v->pending, 1);
+			if (first)
+#endif
+				ward_fold_track(&key);
 			ward_count(WARD_CNT_DEDUP);
 			return 1;
 		}

@@ -11,6 +11,7 @@
 
 #include "dir_cache.h"
 #include "file_table.h"
+#include "fold_origin.h"
 #include "net_parse.h"
 #include "hooks.h"
 #include "path_resolve.h"
@@ -34,6 +35,7 @@ struct ward_decoder {
 	char new_path[PATH_MAX];
 	char close_path[PATH_MAX];
 	struct ward_file_table *open_files;
+	struct ward_fold_origin *fold_origins;
 	struct ward_dir_cache *dirs;
 	char lex[PATH_MAX];
 	struct ward_dns_question dns;
@@ -48,6 +50,11 @@ struct ward_decoder {
 
 /* Files modified and not yet closed that ward remembers the path of. */
 #define WARD_OPEN_FILES_MAX 65536
+/* Reported opens remembered for the repeats an exit may report: a process's
+ * repeated file is normally among its latest opens. 8192 slots and 1 MiB
+ * of paths: no allocation per event. */
+#define WARD_FOLD_ORIGINS 8192
+#define WARD_FOLD_ORIGIN_BYTES (1u << 20)
 
 struct ward_decoder *ward_decoder_new(struct ward_proc_cache *cache, uint64_t boot_to_unix_ns,
 				      const char *procfs_root)
@@ -60,9 +67,11 @@ struct ward_decoder *ward_decoder_new(struct ward_proc_cache *cache, uint64_t bo
 	d->procfs_root = procfs_root;
 	d->open_files = ward_file_table_new(WARD_OPEN_FILES_MAX);
 	d->dirs = ward_dir_cache_new();
-	if (!d->open_files || !d->dirs) {
+	d->fold_origins = ward_fold_origin_new(WARD_FOLD_ORIGINS, WARD_FOLD_ORIGIN_BYTES);
+	if (!d->open_files || !d->dirs || !d->fold_origins) {
 		ward_file_table_free(d->open_files);
 		ward_dir_cache_free(d->dirs);
+		ward_fold_origin_free(d->fold_origins);
 		free(d);
 		return NULL;
 	}
@@ -77,6 +86,7 @@ void ward_decoder_free(struct ward_decoder *d)
 	free(d->prev_cmdline);
 	ward_file_table_free(d->open_files);
 	ward_dir_cache_free(d->dirs);
+	ward_fold_origin_free(d->fold_origins);
 	free(d);
 }
 
@@ -333,6 +343,44 @@ static int decode_exit(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	return finish(d, &r->c.hdr, ev);
 }
 
+/*
+ * The repeats a process folded in its last window, reported at its exit.
+ * For opens: a FILE_OPEN with their count and the path of the open that
+ * began the window. Other kinds (and opens whose path is no longer
+ * remembered) stay in the kernel's deduplicated counter and are counted
+ * here.
+ */
+static int decode_fold(struct ward_decoder *d, const uint8_t *rec, size_t size,
+		       struct ward_event *ev)
+{
+	const struct ward_rec_fold *r = (const void *)rec;
+	if (size < sizeof(*r))
+		return -EBADMSG;
+	size_t len;
+	uint32_t mode = 0;
+	const char *path = r->kind == XDR_FILE_OPEN
+		? ward_fold_origin_get(d->fold_origins, r->c.task.tgid, r->key_a,
+				       (uint32_t)(r->key_b >> 32), (uint32_t)r->key_c, &len, &mode)
+		: NULL;
+	if (!path) {
+		d->stats.fold_unattributed += r->count;
+		return 0;
+	}
+	d->stats.fold_reported += r->count;
+	struct ward_proc *p = acting_proc(d, &r->c.task);
+	begin_event(d, ev, &r->c.hdr, XDR_EVENT_FILE, XDR_FILE_OPEN);
+	fill_process(d, ev, &r->c.task, p, comm_of(&r->c.task, d->comm));
+	ev->count = r->count;
+	memcpy(d->close_path, path, len + 1);
+	ref_set(&ev->file.path, d->close_path, len);
+	ev->file.resolved = true;
+	ev->file.flags = (uint32_t)r->key_c;
+	ev->file.mode = mode;
+	ev->file.inode = r->key_a;
+	ev->file.dev = (uint32_t)(r->key_b >> 32);
+	return finish(d, &r->c.hdr, ev);
+}
+
 static int decode_cwd(struct ward_decoder *d, const uint8_t *rec, size_t size)
 {
 	const struct ward_rec_cwd *r = (const void *)rec;
@@ -456,6 +504,9 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	} else {
 		f->path = path;
 		f->resolved = true;
+		if (r->access_type == XDR_FILE_OPEN && path.s)
+			ward_fold_origin_put(d->fold_origins, tgid, r->inode, r->dev, r->open_flags,
+					     r->mode, path.s, path.len);
 		if (r->access_type == XDR_FILE_MODIFY && r->file_id && path.s)
 			ward_file_table_put(d->open_files, tgid, r->file_id, path.s, path.len);
 		else if (r->access_type == XDR_FILE_CLOSE)
@@ -808,6 +859,9 @@ int ward_decode(struct ward_decoder *d, const void *data, size_t size, struct wa
 		break;
 	case WARD_REC_ACT:
 		ret = decode_act(d, rec, size, ev);
+		break;
+	case WARD_REC_FOLD:
+		ret = decode_fold(d, rec, size, ev);
 		break;
 	default:
 		ret = -EBADMSG;

@@ -24,6 +24,9 @@ struct ward_decode_stats {
 	uint64_t cache_only;   /* records that only updated the cache */
 	uint64_t close_unknown;/* FILE_CLOSE whose FILE_MODIFY was not seen (path null) */
 	uint64_t http_unparsed;/* bytes that began like an HTTP request but were not one */
+	uint64_t fold_reported;   /* repeats of a last fold window reported at exit */
+	uint64_t fold_unattributed;/* such repeats whose first report was not remembered
+				    * (only in the kernel's deduplicated counter) */
 };
 
 struct ward_decoder;

@@ -49,6 +49,7 @@ enum ward_rec_type {
 	WARD_REC_NET = 6,        /* CONNECTION_*, DNS_QUERY, INTERNET_*: access_type says */
 	WARD_REC_ACT = 7,        /* MODIFIED_PROCESS_*, MEMORY_*, ACCOUNT_IMPERSONATE,
 				  * PROCESS_LOAD_IMAGE, PROCESS_TRACME, BM_*: access_type says */
+	WARD_REC_FOLD = 8,       /* repeats folded in a process's last window, at its exit */
 	WARD_REC_TYPE_MAX,
 };
 
@@ -133,6 +134,24 @@ struct ward_rec_exit {
 	__s32 exit_code;    /* wait(2) status: code << 8, or signal number */
 	__u32 _pad;
 };
+
+/*
+ * WARD_REC_FOLD: when a process exits, the occurrences it repeated within
+ * its last fold window, which no later report carried. kind and key_a/b/c
+ * are the fold key (ward_fold_check()): for XDR_FILE_OPEN the inode, the
+ * device << 32 | i_generation, and the open flags.
+ */
+struct ward_rec_fold {
+	struct ward_rec_common c;
+	__u32 kind;
+	__u32 _pad;
+	__u64 key_a, key_b, key_c;
+	__u64 count;
+};
+
+/* Fold keys tracked per process for the flush at exit (more are counted
+ * in WARD_CNT_STATE_MISS and stay in the deduplicated counter only). */
+#define WARD_FOLD_TRACK 32
 
 /*
  * How path of a FILE record was obtained.
@@ -316,6 +335,7 @@ _Static_assert(sizeof(struct ward_rec_common) == 80, "common size");
 _Static_assert(sizeof(struct ward_rec_fork) == 96, "fork size");
 _Static_assert(sizeof(struct ward_rec_exec) == 120, "exec size");
 _Static_assert(sizeof(struct ward_rec_exit) == 88, "exit size");
+_Static_assert(sizeof(struct ward_rec_fold) == 120, "fold size");
 _Static_assert(sizeof(struct ward_rec_file) == 152, "file size");
 _Static_assert(sizeof(struct ward_rec_cwd) == 96, "cwd size");
 _Static_assert(sizeof(struct ward_rec_net) == 152, "net size");

@@ -3,6 +3,8 @@
 import ctypes
 import errno
 import os
+import sys
+import subprocess
 import time
 import stat
 
@@ -657,6 +659,32 @@ def test_repeated_opens_folded_and_counted(ward_factory, tmpd):
     got = w.wait_count(ev("FILE_OPEN", pid=ME(), path=path), 2)
     assert got[1]["count"] == 5, "4 folded opens + this one"
     assert len(got) == 2
+
+
+def test_repeats_of_a_last_window_are_reported_at_exit(ward_factory, tmpd):
+    """A process that opens a file 300 times and exits inside the fold window
+    never reopens it after the window: its exit reports the 299 folded opens
+    (FILE_OPEN with that count, the path of the first, no requested_path),
+    before its PROCESS_TERMINATE, so the counts add up to what it did."""
+    w = ward_factory("--fold-ms", "60000")
+    path = os.path.join(tmpd, "loop")
+    touch(path)
+    code = ("import os,sys\n"
+            "for _ in range(300): os.close(os.open(sys.argv[1], os.O_RDONLY))\n"
+            "print(os.getpid())")
+    pid = int(subprocess.run([sys.executable, "-c", code, path], check=True,
+                             capture_output=True, text=True).stdout)
+    got = w.wait_count(ev("FILE_OPEN", pid=pid, path=path), 2)
+    assert [e["count"] for e in got] == [1, 299]
+    first, rest = got
+    assert rest["file"]["path"] == path
+    assert rest["file"]["requested_path"] is None
+    assert rest["file"]["inode"] == first["file"]["inode"]
+    assert rest["file"]["dev"] == first["file"]["dev"]
+    assert rest["file"]["flags"] == first["file"]["flags"]
+    assert rest["file"]["mode"] == first["file"]["mode"]
+    end = w.wait_for(ev("PROCESS_TERMINATE", pid=pid))
+    assert first["seq"] < rest["seq"] < end["seq"]
 
 
 def test_open_with_other_flags_not_folded(ward, tmpd):
