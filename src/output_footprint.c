@@ -7,49 +7,11 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "output_keys.h"
 #include "lib/timefmt.h"
 #include "ward/abi.h"
 #include "ward/xdr_types.h"
 #include "xdr_names.h"
-
-static void key_u64(struct ward_buf *b, const char *k, uint64_t v)
-{
-	ward_json_key(b, k);
-	ward_buf_put_u64(b, v);
-	ward_buf_putc(b, ',');
-}
-
-static void key_null(struct ward_buf *b, const char *k)
-{
-	ward_json_key(b, k);
-	ward_buf_put(b, "null,", 5);
-}
-
-static void key_cstr(struct ward_buf *b, const char *k, const char *s)
-{
-	ward_json_key(b, k);
-	if (s)
-		ward_json_str(b, s, strlen(s));
-	else
-		ward_buf_put(b, "null", 4);
-	ward_buf_putc(b, ',');
-}
-
-static void key_bool(struct ward_buf *b, const char *k, bool v)
-{
-	ward_json_key(b, k);
-	ward_buf_puts(b, v ? "true," : "false,");
-}
-
-static void key_time(struct ward_buf *b, const char *k, uint64_t unix_ns)
-{
-	char t[WARD_TIME_LEN];
-	size_t n = ward_time_rfc3339(unix_ns, t);
-	ward_json_key(b, k);
-	ward_buf_putc(b, '"');
-	ward_buf_put(b, t, n);
-	ward_buf_put(b, "\",", 2);
-}
 
 static bool seen(const struct ward_footprint *fp, unsigned int access_type)
 {

@@ -7,77 +7,11 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "output_keys.h"
 #include "net_parse.h"
 #include "lib/timefmt.h"
 #include "ward/xdr_types.h"
 #include "xdr_names.h"
-
-static void key_u64(struct ward_buf *b, const char *k, uint64_t v)
-{
-	ward_json_key(b, k);
-	ward_buf_put_u64(b, v);
-	ward_buf_putc(b, ',');
-}
-
-static void key_i64(struct ward_buf *b, const char *k, int64_t v)
-{
-	ward_json_key(b, k);
-	ward_buf_put_i64(b, v);
-	ward_buf_putc(b, ',');
-}
-
-static void key_str(struct ward_buf *b, const char *k, const char *s, size_t len)
-{
-	ward_json_key(b, k);
-	if (s)
-		ward_json_str(b, s, len);
-	else
-		ward_buf_put(b, "null", 4);
-	ward_buf_putc(b, ',');
-}
-
-static void key_ref(struct ward_buf *b, const char *k, struct ward_str_ref r)
-{
-	key_str(b, k, r.s, r.len);
-}
-
-static void key_cstr(struct ward_buf *b, const char *k, const char *s)
-{
-	key_str(b, k, s, s ? strlen(s) : 0);
-}
-
-static void key_true(struct ward_buf *b, const char *k)
-{
-	ward_json_key(b, k);
-	ward_buf_put(b, "true,", 5);
-}
-
-static void key_time(struct ward_buf *b, const char *k, uint64_t unix_ns)
-{
-	char t[WARD_TIME_LEN];
-	size_t n = ward_time_rfc3339(unix_ns, t);
-	ward_json_key(b, k);
-	ward_buf_putc(b, '"');
-	ward_buf_put(b, t, n);
-	ward_buf_put(b, "\",", 2);
-}
-
-static void key_hex(struct ward_buf *b, const char *k, uint64_t v)
-{
-	ward_json_key(b, k);
-	ward_buf_putc(b, '"');
-	ward_buf_put_hex64(b, v);
-	ward_buf_put(b, "\",", 2);
-}
-
-/* Replace the trailing comma of the last member with the closing char. */
-static void close_obj(struct ward_buf *b, char c)
-{
-	if (b->len && b->data[b->len - 1] == ',')
-		b->data[b->len - 1] = c;
-	else
-		ward_buf_putc(b, c);
-}
 
 static void put_process(struct ward_buf *b, const struct ward_process_info *p)
 {
