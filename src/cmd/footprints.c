@@ -37,11 +37,12 @@ static const char usage_text[] =
 	"  -n, --name GLOB      only objects whose name matches GLOB (*, ?, [...];\n"
 	"                       case-sensitive). Names: a path, an executable path,\n"
 	"                       \"TCP 1.2.3.4:443\", a DNS name\n"
-	"  -s, --since TIME     only objects last seen at or after TIME: RFC 3339\n"
-	"                       (2026-11-23T12:00:00Z) or relative (-30s, -10m, -2h, -1d)\n"
+	"  -s, --since TIME     only objects last seen at or after TIME\n"
 	"  -j, --json           JSON Lines for machines (\"kind\":\"footprint\")\n"
 	"  -l, --limit N        at most N objects\n"
 	"  -h, --help           this help\n"
+	"  TIME is RFC 3339 with a zone (2026-11-23T12:00:00Z, 2026-11-23T13:00:00.5+01:00),\n"
+	"  a date for its midnight UTC (2026-11-23), now, or a time ago (-30s, -10m, -2h, -7d).\n"
 	"\n"
 	"Exit codes: 0 success, 1 the database is missing or unreadable, 2 bad usage.\n"
 	"\n"
@@ -70,7 +71,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ 0 },
 	};
 	uint64_t v;
-	int c, k;
+	int c, k, err;
 
 	optind = 1;
 	opterr = 0; /* one "ward: error:" line of our own instead of getopt's */
@@ -101,11 +102,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->q.name_glob = optarg;
 			break;
 		case 's':
-			if (ward_footprints_parse_time(optarg, ward_time_realtime_ns(),
-						       &o->q.since_ns)) {
-				ward_log(WARD_LOG_ERROR, "--since: '%s' is not a time (RFC 3339 like "
-							 "2026-11-23T12:00:00Z, or -30s, -10m, -2h, -1d)",
-					 optarg);
+			err = ward_time_parse(optarg, ward_time_realtime_ns(), &o->q.since_ns);
+			if (err) {
+				ward_log(WARD_LOG_ERROR, "--since: '%s' %s", optarg,
+					 ward_time_parse_error(err));
 				return -EINVAL;
 			}
 			break;

@@ -35,8 +35,8 @@ static const char usage_text[] =
 	"  -u, --until TIME      only records at or before TIME\n"
 	"  -t, --type TYPE       only this event type (FILE, PROCESS, ...) or access type\n"
 	"                        (FILE_OPEN, ...); repeatable\n"
-	"  TIME is RFC 3339 (2026-11-23T12:00:00Z, 2026-11-23T13:00:00+01:00, 2026-11-23)\n"
-	"  or relative to now (-30s, -10m, -2h, -7d).\n"
+	"  TIME is RFC 3339 with a zone (2026-11-23T12:00:00Z, 2026-11-23T13:00:00.5+01:00),\n"
+	"  a date for its midnight UTC (2026-11-23), now, or a time ago (-30s, -10m, -2h, -7d).\n"
 	"\n"
 	"verify: check every block of every segment; print per segment its blocks, records,\n"
 	"bytes, time range and problems, with the offset of each damaged block.\n"
@@ -129,11 +129,10 @@ static void cat_problem(const struct ward_log_problem *p, void *ctx)
 
 static int parse_time_opt(const char *opt, const char *arg, uint64_t *out)
 {
-	int err = ward_log_parse_time(arg, ward_time_realtime_ns(), out);
+	int err = ward_time_parse(arg, ward_time_realtime_ns(), out);
 
 	if (err)
-		ward_log(WARD_LOG_ERROR, "%s: '%s' is not a time (RFC 3339 such as "
-			 "2026-11-23T12:00:00Z, or -10m, -2h, -7d)", opt, arg);
+		ward_log(WARD_LOG_ERROR, "%s: '%s' %s", opt, arg, ward_time_parse_error(err));
 	return err;
 }
 

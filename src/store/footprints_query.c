@@ -2,7 +2,6 @@
 #include "store/footprints_query.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,111 +125,4 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return ret;
-}
-
-/* ---- --since ---- */
-
-/* n decimal digits at s, or -1 */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned int m, unsigned int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned int yoe = (unsigned int)(y - era * 400);
-	unsigned int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int parse_rfc3339(const char *s, uint64_t *out)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, off = 0;
-	uint64_t frac = 0, scale = 100000000;
-	const char *p;
-
-	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
-		return -EINVAL;
-	y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-	h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap(y)) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    sec < 0 || sec > 60)
-		return -EINVAL;
-	p = s + 19;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			frac += (uint64_t)(*p - '0') * scale; /* digits past ns are ignored */
-			scale /= 10;
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh = digits(p + 1, 2), om = p[3] == ':' ? digits(p + 4, 2) : -1;
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
-			return -EINVAL;
-		off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
-		p += 6;
-	} else {
-		return -EINVAL;
-	}
-	if (*p)
-		return -EINVAL;
-	int64_t t = days_from_civil(y, (unsigned int)mo, (unsigned int)d) * 86400 + h * 3600 +
-		    mi * 60 + sec - off;
-	if (t < 0 || t > (int64_t)(UINT64_MAX / 1000000000ULL) - 1)
-		return -EINVAL;
-	*out = (uint64_t)t * 1000000000ULL + frac;
-	return 0;
-}
-
-int ward_footprints_parse_time(const char *s, uint64_t now_ns, uint64_t *out_ns)
-{
-	uint64_t n = 0, unit;
-	const char *p;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (s[0] != '-')
-		return parse_rfc3339(s, out_ns);
-	for (p = s + 1; *p >= '0' && *p <= '9'; p++) {
-		if (p - s > 9) /* over 999999999 units: a typo, not a time */
-			return -EINVAL;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	if (p == s + 1 || !p[0] || p[1])
-		return -EINVAL;
-	switch (*p) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	default: return -EINVAL;
-	}
-	n *= unit; /* seconds: at most 999999999 days, far from overflowing */
-	/* before the epoch: from the epoch on (1, since 0 means "no filter") */
-	*out_ns = n >= now_ns / 1000000000ULL ? 1 : now_ns - n * 1000000000ULL;
-	return 0;
 }

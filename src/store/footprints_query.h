@@ -31,11 +31,4 @@ typedef int (*ward_footprint_fn)(const struct ward_footprint *fp, void *arg);
 int ward_footprints_query(const char *db_path, const struct ward_footprints_query *q,
 			  ward_footprint_fn fn, void *arg, int *version);
 
-/*
- * A point in time for --since: RFC 3339 ("2026-11-23T12:00:00Z",
- * "2026-11-23T14:00:00.5+02:00") or relative to now_ns ("-30s", "-10m",
- * "-2h", "-1d"). 0 or -EINVAL.
- */
-int ward_footprints_parse_time(const char *s, uint64_t now_ns, uint64_t *out_ns);
-
 #endif /* WARD_STORE_FOOTPRINTS_QUERY_H */

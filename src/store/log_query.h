@@ -23,13 +23,6 @@ struct ward_log_query {
 	bool is_event_type[WARD_LOG_QUERY_MAX_TYPES];
 };
 
-/*
- * TIME as given to --since and --until, into unix ns: RFC 3339 ("2026-11-23T12:00:00Z", with
- * an optional fraction and a Z or +hh:mm / -hh:mm offset; a date alone is its midnight UTC),
- * "now", or relative to now_ns: "-30s", "-10m", "-2h", "-7d". 0, -EINVAL or -ERANGE.
- */
-int ward_log_parse_time(const char *s, uint64_t now_ns, uint64_t *out);
-
 /* Adds a --type: an XDR event type ("FILE") or access type ("FILE_OPEN") name or number.
  * 0, -EINVAL (unknown name) or -E2BIG (too many). */
 int ward_log_query_add_type(struct ward_log_query *q, const char *name);

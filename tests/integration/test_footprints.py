@@ -172,6 +172,17 @@ def test_since_relative(tmp_path):
     assert names("--db", path, "--since", "-30s") == []
 
 
+def test_since_uses_the_shared_time_grammar(db):
+    """--since is ward_time_parse (src/lib/timefmt.h): a bare date, the epoch a hard edge."""
+    assert names("--db", db, "--since", "2026-11-23") == [
+        "example.com", "TCP 93.184.216.34:443", "/bin/sh", "/usr/bin/ls", "/etc/passwd"]
+    assert names("--db", db, "--since", "2026-11-24") == []
+    p = run("--db", db, "--since", "-999999999d")
+    assert (p.returncode, p.stdout) == (2, "")
+    assert p.stderr == "ward: error: --since: '-999999999d' is before the epoch, " \
+                       "1970-01-01T00:00:00Z\n"
+
+
 def test_table(db):
     p = run("--db", db, "--type", "executable")
     assert p.returncode == 0, p.stderr

@@ -363,3 +363,18 @@ def test_cli_usage(tmpd):
         assert len(p.stderr.strip().splitlines()) == 1
     p = subprocess.run([WARD, "log", "verify", os.path.join(tmpd, "missing")], capture_output=True, text=True)
     assert p.returncode == 1 and "No such file or directory" in p.stderr
+
+
+def test_cli_time_uses_the_shared_grammar(tmpd):
+    """--since/--until are ward_time_parse (src/lib/timefmt.h): the epoch is a hard edge, and a
+    day the month does not have is no time."""
+    require_binary()
+    for args, msg in [(["--until", "1969-12-31"],
+                       "--until: '1969-12-31' is before the epoch, 1970-01-01T00:00:00Z"),
+                      (["--since", "2026-02-30"],
+                       "--since: '2026-02-30' is not a time (RFC 3339 such as 2026-11-23T12:00:00Z"
+                       " or 2026-11-23T13:00:00.5+01:00, a date such as 2026-11-23, now,"
+                       " or -30s, -10m, -2h, -7d)")]:
+        p = subprocess.run([WARD, "log", "cat"] + args + [tmpd], capture_output=True, text=True)
+        assert (p.returncode, p.stdout) == (2, ""), (args, p.stderr)
+        assert p.stderr == "ward: error: " + msg + "\n"

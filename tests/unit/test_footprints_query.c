@@ -145,46 +145,6 @@ UNIT_TEST(callback_stops_the_query)
 	fixture_done();
 }
 
-UNIT_TEST(parse_time)
-{
-	uint64_t t = 0, now = T0 + 123;
-
-	CHECK_EQ_INT(ward_footprints_parse_time("2026-11-23T12:00:00Z", now, &t), 0);
-	CHECK_EQ_INT(t, T0);
-	CHECK_EQ_INT(ward_footprints_parse_time("2026-11-23t12:00:00.5z", now, &t), 0);
-	CHECK_EQ_INT(t, T0 + 500000000);
-	CHECK_EQ_INT(ward_footprints_parse_time("2026-11-23 14:30:00.123456789+02:30", now, &t), 0);
-	CHECK_EQ_INT(t, T0 + 123456789);
-	CHECK_EQ_INT(ward_footprints_parse_time("2026-11-23T10:00:00-02:00", now, &t), 0);
-	CHECK_EQ_INT(t, T0);
-	CHECK_EQ_INT(ward_footprints_parse_time("1970-01-01T00:00:00Z", now, &t), 0);
-	CHECK_EQ_INT(t, 0);
-	CHECK_EQ_INT(ward_footprints_parse_time("2024-02-29T00:00:00Z", now, &t), 0);
-	CHECK_EQ_INT(t, 1709164800ULL * SEC);
-
-	CHECK_EQ_INT(ward_footprints_parse_time("-30s", now, &t), 0);
-	CHECK_EQ_INT(t, now - 30 * SEC);
-	CHECK_EQ_INT(ward_footprints_parse_time("-10m", now, &t), 0);
-	CHECK_EQ_INT(t, now - 600 * SEC);
-	CHECK_EQ_INT(ward_footprints_parse_time("-2h", now, &t), 0);
-	CHECK_EQ_INT(t, now - 7200 * SEC);
-	CHECK_EQ_INT(ward_footprints_parse_time("-1d", now, &t), 0);
-	CHECK_EQ_INT(t, now - 86400 * SEC);
-	CHECK_EQ_INT(ward_footprints_parse_time("-999999999d", now, &t), 0);
-	CHECK_EQ_INT(t, 1); /* before the epoch: everything */
-
-	static const char *const bad[] = {
-		"", "-", "-10", "-10x", "-m", "-1.5h", "10m", "--1m", "-1000000000d", "-10mm",
-		"2026-11-23", "2026-11-23T12:00:00", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
-		"2026-11-31T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T12:60:00Z",
-		"2026-11-23T12:00:00.Z", "2026-11-23T12:00:00+0200", "2026-11-23T12:00:00Zjunk",
-		"1969-12-31T23:59:59Z", "2026-1a-23T12:00:00Z",
-	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (!CHECK_EQ_INT(ward_footprints_parse_time(bad[i], now, &t), -EINVAL))
-			fprintf(stderr, "    input '%s'\n", bad[i]);
-}
-
 static const char *json_of(struct ward_buf *b, const struct ward_footprint *fp)
 {
 	ward_buf_reset(b);
