@@ -80,6 +80,21 @@ $(BUILD)/ward_compat.skel.h: $(BUILD)/ward_compat.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ward_compat_bpf > $@
 
+# The path hooks (fentry/BPF-LSM route): their own object, so that a kernel
+# refusing those program types still loads everything else.
+$(BUILD)/bpf/hooks/%.bpf.o: bpf/hooks/%.bpf.c $(wildcard bpf/*.bpf.h) include/ward/abi.h $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/ward_path_hooks.bpf.o: $(BUILD)/bpf/hooks/path_hooks.bpf.o
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/ward_path_hooks.skel.h: $(BUILD)/ward_path_hooks.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ward_path_hooks_bpf > $@
+
 # nanopb: every string and repeated field is bounded in proto/*.options, so
 # encoding and decoding never allocate.
 $(BUILD)/proto/%.pb.c $(BUILD)/proto/%.pb.h: proto/%.proto $(wildcard proto/%.options)
@@ -101,7 +116,7 @@ $(BUILD)/rules_embedded.o: $(BUILD)/rules_embedded.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h $(PB_H)
+$(BUILD)/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h $(BUILD)/ward_path_hooks.skel.h $(PB_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -114,7 +129,7 @@ $(BUILD)/ward: $(USER_OBJS)
 # is compiled once with the sanitizers into one archive every test links.
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
 SAN_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) -I$(BUILD)/proto $(SAN) -MMD -MP
-UNIT_LIB_SRCS := $(LIB_SRCS) $(filter-out src/sensor.c src/skel.c src/cmd/%,$(CORE_SRCS))
+UNIT_LIB_SRCS := $(LIB_SRCS) $(filter-out src/sensor.c src/skel.c src/path_hooks.c src/cmd/%,$(CORE_SRCS))
 UNIT_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_LIB_SRCS)) $(patsubst $(BUILD)/%.c,$(BUILD)/san/%.o,$(PB_C)) \
                  $(BUILD)/san/rules_embedded.o
 
@@ -128,7 +143,7 @@ $(BUILD)/san/proto/%.pb.o: $(BUILD)/proto/%.pb.c $(BUILD)/proto/%.pb.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 -I$(BUILD)/proto $(SAN) -c $< -o $@
 
-$(BUILD)/san/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h $(PB_H)
+$(BUILD)/san/%.o: %.c | $(BUILD)/ward.skel.h $(BUILD)/ward_compat.skel.h $(BUILD)/ward_path_hooks.skel.h $(PB_H)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -c $< -o $@

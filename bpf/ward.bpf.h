@@ -151,6 +151,30 @@ static __always_inline struct ward_pathbuf *ward_pathbuf_of(char *path)
 	return (struct ward_pathbuf *)path;
 }
 
+/* ---- paths from the path hooks (fentry/BPF-LSM route) ----
+ * Where the kernel allows fentry or BPF-LSM, programs on the LSM path hooks
+ * (bpf/hooks/path_hooks.bpf.c) walk the dentry a path-named syscall resolved
+ * to and leave the canonical path here, keyed by thread; the syscall's exit
+ * handler takes it if it is for the same syscall, else it falls back to the
+ * base route (directory + string, resolved in user space). The hooks see
+ * the attempt, the exit handler the outcome: a failed call reports nothing. */
+struct ward_path_stash {
+	__u32 nr;        /* syscall the hook ran in */
+	__u32 flags;     /* WARD_STASH_TRUNCATED(i) */
+	__u32 len[2];
+	char path[2][WARD_PATH_MAX];   /* [1]: a move's new name */
+};
+
+#define WARD_STASH_TRUNCATED(i) (1u << (i))
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);  /* no memory unless the route is on */
+	__uint(max_entries, 1024);             /* threads inside such a syscall at once */
+	__type(key, __u64);                    /* pid_tgid */
+	__type(value, struct ward_path_stash);
+} ward_path_stash SEC(".maps") __weak;
+
 /* ---- filters ---- */
 
 /* True when records of the current task must not leave the kernel: ward's

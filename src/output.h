@@ -50,6 +50,7 @@ struct ward_stats_record {
 	uint64_t seq_lost;
 	uint64_t path_failures;
 	uint64_t state_misses;
+	uint64_t hook_paths;    /* FILE paths from the path hooks (fentry/LSM route) */
 	const uint64_t *dropped_by_cpu; /* ncpus entries */
 	size_t ncpus;
 	bool final;

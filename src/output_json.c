@@ -4,6 +4,7 @@
  */
 #include "output.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/json.h"
@@ -401,6 +402,7 @@ void ward_json_stats(struct ward_buf *b, const struct ward_stats_record *r)
 	key_u64(b, "seq_lost", r->seq_lost);
 	key_u64(b, "path_failures", r->path_failures);
 	key_u64(b, "state_misses", r->state_misses);
+	key_u64(b, "hook_paths", r->hook_paths);
 	if (r->daemon)
 		put_daemon(b, r->daemon);
 	if (r->final)
@@ -418,6 +420,34 @@ static const char *status_name(enum ward_hook_status s)
 	}
 }
 
+/* Which route each event family takes on this kernel. Only FILE has two:
+ * its path-named syscalls get their paths from the path hooks where the
+ * kernel allows them (src/path_hooks.h). */
+static void put_routes(struct ward_buf *b, const struct ward_kernel_info *k)
+{
+	static const char *const tracepoint_only[] = {
+		"PROCESS", "CONNECTION", "DNS", "ACCOUNT", "INTERNET", "MODIFIED_PROCESS", "MEMORY",
+	};
+	const char *pr = k->path_route ? k->path_route : "tracepoint";
+	ward_json_key(b, "routes");
+	ward_buf_putc(b, '{');
+	for (size_t i = 0; i < sizeof(tracepoint_only) / sizeof(tracepoint_only[0]); i++)
+		key_cstr(b, tracepoint_only[i], "tracepoint");
+	if (!strcmp(pr, "tracepoint")) {
+		key_cstr(b, "FILE", "tracepoint");
+	} else {
+		char both[32];
+		snprintf(both, sizeof(both), "tracepoint+%s", pr);
+		key_cstr(b, "FILE", both);
+	}
+	key_cstr(b, "BM", "tracepoint+uprobe");
+	close_obj(b, '}');
+	ward_buf_putc(b, ',');
+	key_cstr(b, "path_route", pr);
+	if (k->path_route_reason[0])
+		key_cstr(b, "path_route_reason", k->path_route_reason);
+}
+
 void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_kernel_info *k,
 		     const struct ward_hook_report *hooks, size_t n)
 {
@@ -427,6 +457,7 @@ void ward_json_hooks(struct ward_buf *b, uint64_t time_ns, const struct ward_ker
 	key_cstr(b, "kernel", k->release);
 	key_cstr(b, "lockdown", k->lockdown);
 	key_cstr(b, "path_walk", k->path_walk);
+	put_routes(b, k);
 	ward_json_key(b, "hooks");
 	ward_buf_putc(b, '[');
 	for (size_t i = 0; i < n; i++) {

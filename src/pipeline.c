@@ -247,6 +247,7 @@ void ward_pipeline_counters(struct ward_pipeline *p, struct ward_stats_record *r
 	r->seq_lost = ds->seq_lost;
 	r->path_failures = c[WARD_CNT_PATH_FAIL];
 	r->state_misses = c[WARD_CNT_STATE_MISS];
+	r->hook_paths = c[WARD_CNT_HOOK_PATH];
 	r->dropped_by_cpu = by_cpu;
 	r->ncpus = ward_sensor_lost_by_cpu(p->sensor, by_cpu, WARD_MAX_CPUS);
 }

@@ -17,6 +17,7 @@
 
 #include "hooks.h"
 #include "lib/log.h"
+#include "path_hooks.h"
 #include "skel.h"
 
 #define MAX_HOOKS 256
@@ -37,6 +38,7 @@ struct ward_sensor {
 	char refused_reason[MAX_HOOKS][256];
 	size_t nrefused;
 	struct ward_kernel_info kernel;
+	struct ward_path_hooks *path_hooks;
 	/* libraries the API uprobes are attached to, by identity */
 	struct { dev_t dev; ino_t ino; } libs[32];
 	size_t nlibs;
@@ -549,6 +551,7 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 	int rc = load_with_fallback(s, o, vmlinux);
 	s->kernel.path_walk = s->skel.compat ? "bounded loop (compat build, no bpf_loop)"
 					     : "bpf_loop";
+	s->kernel.path_route = "tracepoint";
 	if (rc) {
 		if (o->strict && rc == -EPERM)
 			*err = WARD_OPEN_STRICT;
@@ -586,6 +589,18 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 		goto fail;
 	}
 	attach_crypto(s);
+	s->path_hooks = ward_path_hooks_open(s->skel.obj, vmlinux, o->route, getpid(),
+					     !s->skel.compat, &s->kernel.path_route,
+					     s->kernel.path_route_reason,
+					     sizeof(s->kernel.path_route_reason), s->hooks,
+					     &s->nhooks, MAX_HOOKS);
+	for (size_t i = 0; o->strict && i < s->nhooks; i++)
+		if (s->hooks[i].status == WARD_HOOK_FAILED) {
+			ward_log(WARD_LOG_ERROR, "--strict: %s (%s) %s", s->hooks[i].name,
+				 s->hooks[i].prog, s->hooks[i].reason);
+			*err = WARD_OPEN_STRICT;
+			goto fail;
+		}
 	if (s->nlinks == 0) {
 		ward_log(WARD_LOG_ERROR, "no hook could be attached");
 		*err = WARD_OPEN_KERNEL;
@@ -602,6 +617,7 @@ fail:
 
 void ward_sensor_detach(struct ward_sensor *s)
 {
+	ward_path_hooks_detach(s->path_hooks);
 	for (size_t i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	s->nlinks = 0;
@@ -612,6 +628,7 @@ void ward_sensor_free(struct ward_sensor *s)
 	if (!s)
 		return;
 	ward_sensor_detach(s);
+	ward_path_hooks_free(s->path_hooks);
 	ring_buffer__free(s->rb);
 	ward_skel_destroy(&s->skel);
 	free(s->pcpu);

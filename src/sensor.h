@@ -25,6 +25,7 @@ struct ward_sensor_opts {
 	size_t ncomms;
 	uint64_t access_mask[2]; /* allowed access types, see ward_access_bit() */
 	uint64_t fold_ns;       /* fold repeated opens within this window; 0 = off */
+	int route;              /* enum ward_route (path_hooks.h): paths of path-named syscalls */
 };
 
 enum ward_hook_status {
@@ -68,6 +69,11 @@ struct ward_kernel_info {
 	char release[65];     /* uname -r */
 	char lockdown[32];    /* "none", "integrity", "confidentiality", "n/a" */
 	const char *path_walk;/* "bpf_loop" or "bounded loop" */
+	/* Where FILE paths of path-named syscalls come from: "lsm", "fentry"
+	 * (the path hooks) or "tracepoint" (resolved in user space), and why
+	 * not from a richer route ("" when nothing richer was missed). */
+	const char *path_route;
+	char path_route_reason[512];
 };
 
 const struct ward_kernel_info *ward_sensor_kernel(const struct ward_sensor *s);

@@ -161,11 +161,15 @@ struct ward_rec_fold {
  *        is the string. User space joins and resolves them.
  *  ID: FILE_CLOSE at syscall exit, when the file may be gone: the path is the
  *      one the earlier FILE_MODIFY with the same (tgid, file_id) carried.
+ *  KERNEL: the syscall named a path string, and a path hook (fentry or
+ *      BPF-LSM, where the kernel allows them) saw the dentry it resolved to:
+ *      path is complete and canonical, requested_path is the string.
  */
 enum ward_path_kind {
 	WARD_PATH_FD = 0,
 	WARD_PATH_BASE = 1,
 	WARD_PATH_ID = 2,   /* no path: the one of the FILE_MODIFY with this file_id */
+	WARD_PATH_KERNEL = 3,
 };
 
 /* Syscall semantics user space needs to resolve a BASE path. */
@@ -295,6 +299,7 @@ enum ward_counter {
 	WARD_CNT_PATH_FAIL = 3,    /* a path could not be read (reported empty) */
 	WARD_CNT_FILTERED = 4,     /* dropped by a user filter in the kernel */
 	WARD_CNT_STATE_MISS = 5,   /* internal state map full or missing */
+	WARD_CNT_HOOK_PATH = 6,    /* FILE paths taken from a path hook (WARD_PATH_KERNEL) */
 	WARD_CNT_MAX,
 };
 

@@ -93,10 +93,10 @@ static void describe_startup(struct status *s, const struct ward_pb_decoded *d)
 	size_t attached = 0;
 	for (size_t i = 0; i < d->nhooks; i++)
 		attached += d->hooks[i].status == WARD_HOOK_ATTACHED;
-	snprintf(line, sizeof(line), "kernel %s, lockdown %s, path walk %s\nhooks: %zu of %zu "
-				     "attached\n",
+	snprintf(line, sizeof(line), "kernel %s, lockdown %s, path walk %s, path route %s\n"
+		 "hooks: %zu of %zu attached\n",
 		 d->kernel.release, d->kernel.lockdown, d->kernel.path_walk ? d->kernel.path_walk : "?",
-		 attached, d->nhooks);
+		 d->kernel.path_route ? d->kernel.path_route : "?", attached, d->nhooks);
 	ward_buf_puts(b, line);
 	for (size_t i = 0; i < d->nhooks; i++) {
 		const struct ward_hook_report *h = &d->hooks[i];

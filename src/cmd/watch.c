@@ -21,6 +21,7 @@
 #include "lib/parse.h"
 #include "lib/timefmt.h"
 #include "output.h"
+#include "path_hooks.h"
 #include "pipeline.h"
 #include "daemon/config.h"
 #include "detect/detection.h"
@@ -39,7 +40,7 @@
 static const char usage_text[] =
 	"usage: ward watch [--json] [--pid PID]... [--comm NAME]... [--type TYPE]...\n"
 	"                  [--ring-size BYTES] [--flush-ms MS] [--stats-interval SECONDS]\n"
-	"                  [--fold-ms MS] [--rules PATH]... [--no-default-rules]\n"
+	"                  [--fold-ms MS] [--route ROUTE] [--rules PATH]... [--no-default-rules]\n"
 	"                  [--profiles DIR] [--no-detect]\n"
 	"                  [--strict] [--verbose]\n"
 	"\n"
@@ -60,6 +61,10 @@ static const char usage_text[] =
 	"      --fold-ms MS         report a process's repeated opens of the same file\n"
 	"                           (same flags) once per MS milliseconds, with a count\n"
 	"                           (default 1000; 0 = report every open)\n"
+	"      --route ROUTE        where paths of unlink, rename, chmod... come from:\n"
+	"                           auto (default: BPF-LSM or fentry path hooks where the\n"
+	"                           kernel allows them), tracepoint (resolved in user\n"
+	"                           space), fentry, lsm (docs/kernels.md)\n"
 	"      --rules PATH         also load these rule files or directories of *.yaml\n"
 	"                           (docs/rules.md); repeatable\n"
 	"      --no-default-rules   without the built-in rules (ward rules list)\n"
@@ -207,9 +212,11 @@ static void print_hooks(struct watch *w)
 		}
 	}
 	const struct ward_kernel_info *k = ward_sensor_kernel(sensor);
-	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s; hooks: BTF tracepoints and uprobes (no "
-				"kprobes, fentry, LSM or tracefs needed); path walk: %s",
-		 k->release, k->lockdown, k->path_walk);
+	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s; path walk: %s", k->release, k->lockdown,
+		 k->path_walk);
+	ward_log(WARD_LOG_INFO, "paths of path-named syscalls (unlink, rename, chmod...): %s%s%s",
+		 strcmp(k->path_route, "tracepoint") ? k->path_route : "tracepoint route",
+		 k->path_route_reason[0] ? "; " : "", k->path_route_reason);
 	if (w->json) {
 		ward_json_hooks(&w->out, ward_time_realtime_ns(), k, hooks, n);
 		flush_out(w);
@@ -221,7 +228,7 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		      uint32_t *pids, char (*comms)[WARD_COMM_LEN], uint32_t *flush_ms)
 {
 	enum { OPT_RING = 256, OPT_FLUSH, OPT_STATS, OPT_STRICT, OPT_FOLD, OPT_RULES,
-	       OPT_NO_DEFAULT_RULES, OPT_NO_DETECT, OPT_PROFILES };
+	       OPT_NO_DEFAULT_RULES, OPT_NO_DETECT, OPT_PROFILES, OPT_ROUTE };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -232,6 +239,7 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "fold-ms", required_argument, NULL, OPT_FOLD },
+		{ "route", required_argument, NULL, OPT_ROUTE },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
 		{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
@@ -320,6 +328,16 @@ static int parse_args(int argc, char **argv, struct watch *w, struct ward_sensor
 			}
 			o->fold_ns = v * 1000000ULL;
 			break;
+		case OPT_ROUTE: {
+			int r = ward_route_parse(optarg);
+			if (r < 0) {
+				ward_log(WARD_LOG_ERROR, "--route: '%s' is not one of auto, tracepoint, "
+					 "fentry, lsm", optarg);
+				return -EINVAL;
+			}
+			o->route = r;
+			break;
+		}
 		case OPT_RULES:
 			if (w->nrule_files >= sizeof(w->rule_files) / sizeof(w->rule_files[0])) {
 				ward_log(WARD_LOG_ERROR, "--rules: at most 64");

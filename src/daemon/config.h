@@ -60,6 +60,7 @@ struct ward_config {
 		int64_t flush_ms;
 		int64_t fold_ms;          /* 0: report every open */
 		bool strict;
+		int route;                /* enum ward_route (path_hooks.h) */
 		struct ward_strv types;   /* canonical XDR names; empty: all */
 	} sensor;
 	struct {

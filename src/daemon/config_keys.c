@@ -13,6 +13,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "path_hooks.h"
+
 #define OFF(f) offsetof(struct ward_config, f)
 #define K 1024ULL
 #define M (1024ULL * K)
@@ -38,6 +40,14 @@
 #define PATH(k, f, d, r, h) \
 	{ .key = k, .type = CFG_PATH, .off = OFF(f), .def_str = d, .reloadable = r, \
 	  .range = "absolute path", .help = h }
+
+static const struct cfg_name route_names[] = {
+	{ "auto", WARD_ROUTE_AUTO },
+	{ "tracepoint", WARD_ROUTE_TRACEPOINT },
+	{ "fentry", WARD_ROUTE_FENTRY },
+	{ "lsm", WARD_ROUTE_LSM },
+	{ NULL, 0 },
+};
 
 static const struct cfg_name sync_names[] = {
 	{ "block", WARD_CONFIG_SYNC_BLOCK },
@@ -79,6 +89,10 @@ const struct cfg_key cfg_keys[] = {
 	    "report repeated opens of a file once per this many ms (0: every open)"),
 	BOOL("sensor.strict", sensor.strict, false, false,
 	     "refuse to start if any hook or program fails to load"),
+	{ .key = "sensor.route", .type = CFG_ENUM, .off = OFF(sensor.route), .names = route_names,
+	  .def = WARD_ROUTE_AUTO, .range = "auto, tracepoint, fentry, lsm",
+	  .help = "paths of unlink, rename, chmod...: from path hooks where the kernel allows "
+		  "(auto), or resolved in user space" },
 	{ .key = "sensor.types", .type = CFG_LIST, .off = OFF(sensor.types), .elem = CFG_ELEM_XDR_TYPE,
 	  .range = "event or access type names", .help = "event or access types to capture ([]: all)" },
 

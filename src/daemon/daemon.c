@@ -249,8 +249,10 @@ static void emit_startup(struct daemon *d)
 				 h->reason, h->covers ? h->covers : "see above");
 	}
 	const struct ward_kernel_info *k = ward_sensor_kernel(sensor);
-	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s, path walk %s; %zu of %zu hooks attached",
-		 k->release, k->lockdown, k->path_walk, attached, n);
+	ward_log(WARD_LOG_INFO, "kernel %s, lockdown %s, path walk %s, path route %s%s%s%s; "
+		 "%zu of %zu hooks attached", k->release, k->lockdown, k->path_walk, k->path_route,
+		 k->path_route_reason[0] ? " (" : "", k->path_route_reason,
+		 k->path_route_reason[0] ? ")" : "", attached, n);
 	size_t len;
 	if (ward_pb_encode_hooks(ward_time_realtime_ns(), k, hooks, n, d->enc, WARD_PB_RECORD_MAX,
 				 &len) == 0) {
@@ -534,6 +536,7 @@ int ward_daemon_run(const struct ward_daemon_args *a)
 			.wakeup_bytes = d.cfg.sensor.ring_size / 4,
 			.strict = d.cfg.sensor.strict || a->strict,
 			.fold_ns = (uint64_t)d.cfg.sensor.fold_ms * 1000000ULL,
+			.route = d.cfg.sensor.route,
 		},
 		.on_event = on_event,
 		.on_alert = on_alert,

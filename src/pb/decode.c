@@ -310,6 +310,11 @@ static void get_stats(struct ward_pb_decoded *d, ward_Stats *m)
 		memcpy(d->kernel.release, m->kernel, sizeof(m->kernel));
 		memcpy(d->kernel.lockdown, m->lockdown, sizeof(m->lockdown));
 		d->kernel.path_walk = OPT_STR(m, path_walk);
+		d->kernel.path_route = OPT_STR(m, path_route);
+		_Static_assert(sizeof(d->kernel.path_route_reason) >= sizeof(m->path_route_reason),
+			       "path_route_reason bound");
+		memcpy(d->kernel.path_route_reason, m->path_route_reason,
+		       sizeof(m->path_route_reason));
 		d->hooks = st->hooks;
 		d->nhooks = st->nhooks;
 	}
@@ -334,6 +339,7 @@ static void get_stats(struct ward_pb_decoded *d, ward_Stats *m)
 	r->seq_lost = m->seq_lost;
 	r->path_failures = m->path_failures;
 	r->state_misses = m->state_misses;
+	r->hook_paths = m->hook_paths;
 	r->dropped_by_cpu = m->dropped_by_cpu;
 	r->ncpus = m->dropped_by_cpu_count;
 	r->final = m->final;

@@ -310,6 +310,10 @@ static void clear_stats(ward_Stats *m)
 	m->lockdown[0] = '\0';
 	m->has_path_walk = false;
 	m->path_walk[0] = '\0';
+	m->hook_paths = 0;
+	m->has_path_route = false;
+	m->path_route[0] = '\0';
+	m->path_route_reason[0] = '\0';
 	m->hooks.funcs.encode = NULL;
 	m->hooks.arg = NULL;
 	m->has_daemon = false;
@@ -356,6 +360,7 @@ static int fill_stats(ward_Stats *m, const struct ward_stats_record *r)
 	m->seq_lost = r->seq_lost;
 	m->path_failures = r->path_failures;
 	m->state_misses = r->state_misses;
+	m->hook_paths = r->hook_paths;
 	if (r->ncpus > pb_arraysize(ward_Stats, dropped_by_cpu))
 		return -EOVERFLOW;
 	m->dropped_by_cpu_count = (pb_size_t)r->ncpus;
@@ -485,6 +490,8 @@ int ward_pb_encode_hooks(uint64_t time_ns, const struct ward_kernel_info *k,
 	TRY(set_str(m->kernel, sizeof(m->kernel), k->release));
 	TRY(set_str(m->lockdown, sizeof(m->lockdown), k->lockdown));
 	TRY(OPT_STR(m, path_walk, k->path_walk));
+	TRY(OPT_STR(m, path_route, k->path_route));
+	TRY(set_str(m->path_route_reason, sizeof(m->path_route_reason), k->path_route_reason));
 	m->hooks.funcs.encode = n ? encode_hooks : NULL;
 	m->hooks.arg = &ha;
 	return encode_record(ward_Record_stats_tag, out, cap, len);

@@ -8,7 +8,7 @@ from daemon_util import daemon_factory, run_ward, sink, stats_records, wait_unti
 
 ME = os.getpid()
 KERNEL_FIELDS = ["interval_s", "counts", "dropped", "dropped_by_cpu", "seq_lost", "sent",
-                 "deduplicated", "filtered", "malformed", "path_failures", "state_misses"]
+                 "deduplicated", "filtered", "malformed", "path_failures", "state_misses", "hook_paths"]
 DAEMON_FIELDS = ["uptime_s", "cpu_user_s", "cpu_system_s", "rss_bytes", "log_written",
                  "log_dropped", "sinks", "clients"]
 
@@ -26,10 +26,10 @@ def test_stats_records_every_interval(daemon_factory):
                      since=cl.records.index(s1) + 1, timeout=5)
     for s in (s1, s2):
         assert list(s)[:2] == ["kind", "time"]
-        # the documented fields, in the documented order, daemon figures after state_misses
+        # the documented fields, in the documented order, daemon figures after hook_paths
         keys = [k for k in s if k not in ("kind", "time")]
         assert set(keys[:len(KERNEL_FIELDS)]) == set(KERNEL_FIELDS), keys
-        assert keys[len(KERNEL_FIELDS) - 1] == "state_misses", keys
+        assert keys[len(KERNEL_FIELDS) - 1] == "hook_paths", keys
         assert keys[len(KERNEL_FIELDS):] == DAEMON_FIELDS, keys
         assert 0.9 <= s["interval_s"] <= 3.0, s["interval_s"]
         for c in s["counts"]:
@@ -67,7 +67,8 @@ def test_status_text(daemon_factory):
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "ward daemon: running (%s)" % dm.sock
-    assert re.match(r"^kernel \S+, lockdown \S+, path walk \S+$", lines[1]), lines[1]
+    assert re.match(r"^kernel \S+, lockdown \S+, path walk \S+, path route (tracepoint|fentry|lsm)$",
+                    lines[1]), lines[1]
     m = re.match(r"^hooks: (\d+) of (\d+) attached$", lines[2])
     assert m, lines[2]
     attached, total = int(m.group(1)), int(m.group(2))

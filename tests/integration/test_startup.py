@@ -9,6 +9,8 @@ import os
 import re
 import subprocess
 
+import pytest
+
 from conftest import WARD, ev, require_binary, require_root
 
 
@@ -110,6 +112,87 @@ def test_startup_record_names_kernel_and_route():
     names = {h["name"] for h in first["hooks"]}
     assert {"sched_process_fork", "sched_process_exec", "sched_process_exit",
             "sys_exit"} <= names
+    # every family's route; only FILE has a richer one (the path hooks)
+    route = first["path_route"]
+    assert route in ("tracepoint", "fentry", "lsm")
+    assert first["routes"] == {"PROCESS": "tracepoint", "CONNECTION": "tracepoint",
+                               "DNS": "tracepoint", "ACCOUNT": "tracepoint",
+                               "INTERNET": "tracepoint", "MODIFIED_PROCESS": "tracepoint",
+                               "MEMORY": "tracepoint", "BM": "tracepoint+uprobe",
+                               "FILE": "tracepoint" if route == "tracepoint"
+                               else "tracepoint+" + route}
+    path_hooks = [h for h in first["hooks"] if h["kind"] in ("fentry", "lsm")]
+    if route == "tracepoint":
+        # why not a richer route, in one line; no path hook listed
+        assert first["path_route_reason"], first
+        assert path_hooks == []
+    else:
+        assert {h["kind"] for h in path_hooks} == {route}
+        assert all(h["status"] == "attached" for h in path_hooks), path_hooks
+
+
+def run_route(route, *more):
+    """ward watch --json --route ROUTE while a file is renamed and deleted."""
+    import json
+    import tempfile
+    import time
+    p = subprocess.Popen([WARD, "watch", "--json", "--type", "FILE", "--route", route,
+                          "--stats-interval", "0"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = b""
+    try:
+        os.set_blocking(p.stderr.fileno(), False)
+        deadline = time.monotonic() + 60
+        while b"ward: ready" not in err and time.monotonic() < deadline and p.poll() is None:
+            err += p.stderr.read() or b""
+            time.sleep(0.05)
+        assert b"ward: ready" in err, err
+        with tempfile.TemporaryDirectory(dir="/tmp") as d:
+            open(os.path.join(d, "a"), "w").close()
+            os.rename(os.path.join(d, "a"), os.path.join(d, "b"))
+            os.unlink(os.path.join(d, "b"))
+            real = os.path.realpath(d)
+    finally:
+        p.send_signal(2)
+        out, rest = p.communicate(timeout=30)
+    recs = [json.loads(line) for line in out.splitlines()]
+    return recs, (err + rest).decode(), real
+
+
+def test_route_tracepoint_is_asked_for():
+    """--route tracepoint: no path hook, the reason says so, and the paths are
+    the same canonical ones (resolved in user space)."""
+    require_root()
+    recs, err, d = run_route("tracepoint")
+    start, final = recs[0], recs[-1]
+    assert start["path_route"] == "tracepoint" and start["routes"]["FILE"] == "tracepoint"
+    assert start["path_route_reason"] == "the tracepoint route was asked for"
+    assert [h for h in start["hooks"] if h["kind"] in ("fentry", "lsm")] == []
+    moves = [r for r in recs if r.get("access_type") == "FILE_MOVE"
+             and r["file"]["path"] == d + "/a"]
+    assert len(moves) == 1 and moves[0]["file"]["new_path"] == d + "/b", moves
+    deletes = [r for r in recs if r.get("access_type") == "FILE_DELETE"
+               and r["file"]["path"] == d + "/b"]
+    assert len(deletes) == 1, recs
+    assert final.get("final") is True and final["hook_paths"] == 0, final
+
+
+def test_route_refused_keeps_tracepoint_route():
+    """A route the kernel refuses (fentry under lockdown, BPF-LSM not active)
+    is a warning, not a failure: the tracepoint route gives the events."""
+    require_root()
+    lsm = open("/sys/kernel/security/lsm").read() if os.path.exists(
+        "/sys/kernel/security/lsm") else ""
+    if "bpf" in lsm.split(","):
+        pytest.skip("BPF-LSM is active here: the lsm route is not refused")
+    recs, err, d = run_route("lsm")
+    start = recs[0]
+    assert start["path_route"] == "tracepoint", start
+    assert start["path_route_reason"] == ("BPF-LSM is not active "
+                                          "(/sys/kernel/security/lsm has no bpf)")
+    assert "route lsm asked for but not available" in err, err
+    assert any(r.get("access_type") == "FILE_DELETE" and r["file"]["path"] == d + "/b"
+               for r in recs)
 
 
 def test_second_signal_abandons_a_stuck_reader():

@@ -15,6 +15,8 @@
 #   6.12-trixie Debian 13's own kernel (trixie + trixie-security, a later 6.12)
 #   6.1-integrity     6.1 booted with lockdown=integrity
 #   6.1-bpf-lsm       6.1 booted with lsm=lockdown,capability,yama,apparmor,bpf
+#   6.1-fentry        6.1 booted with lsm=lockdown,capability,yama,apparmor (no
+#                     BPF-LSM): the path hooks take the fentry route
 #   6.1-confidentiality  6.1 booted with lockdown=confidentiality: ward must
 #                     refuse to start (exit code 4) with a clear message
 #
@@ -26,13 +28,19 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LOGS=${WARD_KERNELS_LOGS:-$REPO/build/kernels}
 
-ALL="5.10 6.1 6.12 6.12-trixie newest 6.1-integrity 6.1-bpf-lsm 6.1-confidentiality"
-entry() {  # name -> "kernel|kernel arguments"
+ALL="5.10 6.1 6.12 6.12-trixie newest 6.1-integrity 6.1-bpf-lsm 6.1-fentry 6.1-confidentiality"
+# name -> "kernel|kernel arguments|route expected for FILE paths|routes forced on
+# ward instances run alongside, whose FILE events must be the same (smoke.py)".
+# Every Debian kernel from 6.1 on lists bpf in CONFIG_LSM, so auto takes lsm.
+entry() {
   case $1 in
-    5.10|6.1|6.12|newest|6.12-trixie) echo "$1|";;
-    6.1-integrity) echo "6.1|lockdown=integrity";;
-    6.1-bpf-lsm) echo "6.1|lsm=lockdown,capability,yama,apparmor,bpf";;
-    6.1-confidentiality) echo "6.1|lockdown=confidentiality";;
+    5.10) echo "5.10||tracepoint|";;
+    6.1|newest) echo "$1||lsm|tracepoint,fentry";;
+    6.12|6.12-trixie) echo "$1||lsm|tracepoint";;
+    6.1-integrity) echo "6.1|lockdown=integrity|lsm|tracepoint";;
+    6.1-bpf-lsm) echo "6.1|lsm=lockdown,capability,yama,apparmor,bpf|lsm|fentry";;
+    6.1-fentry) echo "6.1|lsm=lockdown,capability,yama,apparmor|fentry|tracepoint";;
+    6.1-confidentiality) echo "6.1|lockdown=confidentiality||";;
     *) return 1;;
   esac
 }
@@ -53,10 +61,13 @@ for e in $entries; do rm -f "$LOGS/$e.log"; done
 t_all=$(date +%s)
 failed=0
 for e in $entries; do
-  spec=$(entry "$e"); k=${spec%%|*}; args=${spec#*|}
+  IFS='|' read -r k args expect compare <<<"$(entry "$e")"
   log=$LOGS/$e.log
   t0=$(date +%s.%N)
-  (cd "$REPO" && WARD_VM_APPEND="$args" "$HERE/run.sh" "$k" -- tests/kernels/smoke.sh) >"$log" 2>&1
+  (cd "$REPO" && WARD_VM_APPEND="$args" WARD_SMOKE_EXPECT_ROUTE="$expect" \
+     WARD_SMOKE_COMPARE_ROUTES="$compare" \
+     WARD_VM_ENV="${WARD_VM_ENV:-} WARD_SMOKE_EXPECT_ROUTE WARD_SMOKE_COMPARE_ROUTES" \
+     "$HERE/run.sh" "$k" -- tests/kernels/smoke.sh) >"$log" 2>&1
   rc=$?
   t1=$(date +%s.%N)
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
@@ -91,8 +102,8 @@ python3 - "$LOGS" "$rev" "$accel" $entries <<'EOF' | tee "$LOGS/summary.md"
 import json, re, sys, time
 logs, rev, accel, entries = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 print("ward %s, %s, qemu %s\n" % (rev, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), accel.strip()))
-print("| entry | kernel | boot arguments | path walk | hooks attached (problems) | route | checks passed / failed | ward load s | total s | result |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| entry | kernel | boot arguments | path walk | hooks attached (problems) | route | FILE paths (compared with) | checks passed / failed | ward load s | total s | result |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for e in entries:
     text = open("%s/%s.log" % (logs, e), errors="replace").read()
     m = re.findall(r"^WARD-MATRIX .*rc=(\d+) seconds=([\d.]+) args=(.*)$", text, re.M)
@@ -101,7 +112,7 @@ for e in entries:
     r = json.loads(r[-1]) if r else {}
     kernel = r.get("kernel") or (re.findall(r"kernel=(\S+)", text) or ["?"])[-1]
     if r.get("expected_refusal"):
-        hooks, route, walk = "none (refused)", "-", "-"
+        hooks, route, walk, paths = "none (refused)", "-", "-", "-"
         result = ("refused as expected (exit %s)" % r.get("ward_rc")) if rc == "0" else "FAIL (exit %s)" % r.get("ward_rc")
     else:
         probs = r.get("problems") or []
@@ -118,9 +129,10 @@ for e in entries:
             notes.append("unavailable: " + ", ".join(r["unavailable"]))
         hooks = "%s (%s)" % (r.get("hooks"), "; ".join(notes) if notes else "none")
         route, walk = r.get("route") or "?", r.get("path_walk") or "?"
+        paths = "%s (%s)" % (r.get("path_route") or "?", ", ".join(r.get("compared") or []) or "-")
         result = "pass" if rc == "0" else ("FAIL: " + ", ".join(r.get("failures", [])[:3]) if r else "FAIL (rc %s, no result)" % rc)
-    print("| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s |" % (
-        e, kernel, args or "-", walk, hooks, route, r.get("passed", "?"), r.get("failed", "?"),
+    print("| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s |" % (
+        e, kernel, args or "-", walk, hooks, route, paths, r.get("passed", "?"), r.get("failed", "?"),
         r.get("load_s", "?"), secs, result))
 EOF
 n_entries=$(echo $entries | wc -w)

@@ -39,6 +39,13 @@ WARD = os.environ.get("WARD_SMOKE_BIN") or os.path.join(REPO, "build", "ward")
 READY_TIMEOUT = float(os.environ.get("WARD_SMOKE_READY_TIMEOUT", "120"))
 EVENT_TIMEOUT = float(os.environ.get("WARD_SMOKE_EVENT_TIMEOUT", "30"))
 QUIET = os.environ.get("WARD_SMOKE_QUIET") == "1"
+# The route the matrix expects FILE paths of path-named syscalls to take here
+# (lsm, fentry, tracepoint; unset: not checked), and the routes forced on
+# other ward instances running alongside, whose FILE events must be the same.
+EXPECT_ROUTE = os.environ.get("WARD_SMOKE_EXPECT_ROUTE") or None
+COMPARE_ROUTES = [r for r in os.environ.get("WARD_SMOKE_COMPARE_ROUTES", "").split(",") if r]
+HOOKS_ONLY = "a symlink gone before ward reads the event (path hooks only)"
+AFTER_CLEANUP = ("the symlink itself", "rmdir")
 
 TIME_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$"
 HASH_RE = r"^[0-9a-f]{16}$"
@@ -176,6 +183,16 @@ class Ward:
                     t.join(5)
                 return self.ready.is_set()
         return False
+
+    def startup(self, timeout):
+        """The startup record (it can reach stdout just after 'ward: ready')."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                st = [r for r in self.records if r.get("kind") == "stats" and r.get("startup")]
+                if st or time.monotonic() > deadline or self.proc.poll() is not None:
+                    return st[0] if st else {}
+                self.cond.wait(0.2)
 
     def events(self):
         with self.cond:
@@ -332,7 +349,31 @@ def trigger():
     k["passwd_stat"] = os.fstat(fd)
     os.close(fd)
     os.unlink(b)
-    os.rmdir(d)
+    # The syscalls the path hooks cover (fentry/BPF-LSM route), one each.
+    s, lnk, hard = os.path.join(d, "sub"), os.path.join(d, "lnk"), os.path.join(d, "hard")
+    k["sub"], k["lnk"], k["hard"], k["victim"] = s, lnk, hard, os.path.join(s, "victim")
+    os.mkdir(s, 0o755)
+    os.symlink("sub", lnk)
+    os.close(os.open(k["victim"], os.O_WRONLY | os.O_CREAT, 0o644))
+    os.link(k["victim"], hard)
+    os.truncate(hard, 0)
+    os.chown(hard, 0, 0)
+    k["via_link"] = os.path.join(lnk, "victim")   # resolves to sub/victim
+    os.unlink(k["via_link"])
+    os.unlink(hard)
+    # The same through a link that is gone a moment later: the path hooks see
+    # the dentry the kernel resolved; the tracepoint route resolves the string
+    # in user space when it reads the event, and by then there is no link.
+    s2, lnk2 = os.path.join(d, "sub2"), os.path.join(d, "lnk2")
+    k["victim2"], k["via_link2"] = os.path.join(s2, "victim"), os.path.join(lnk2, "victim")
+    os.mkdir(s2, 0o755)
+    os.symlink("sub2", lnk2)
+    os.close(os.open(k["victim2"], os.O_WRONLY | os.O_CREAT, 0o644))
+    os.unlink(k["via_link2"])
+    os.unlink(lnk2)
+    os.rmdir(s2)
+
+    # (lnk, sub and d go once ward has reported the rest: cleanup())
 
     # CONNECTION + INTERNET: listen, connect, accept, an HTTP GET on loopback.
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -368,9 +409,17 @@ def trigger():
     return k
 
 
+def cleanup(k):
+    """The second part of the FILE workload, once every event of the first is
+    reported: a symlink resolved late still resolves on every route."""
+    os.unlink(k["lnk"])
+    os.rmdir(k["sub"])
+    os.rmdir(k["dir"])
+
+
 # ------------------------------------------------------------------ expectations
 
-def expectations(k):
+def expectations(k, route="tracepoint"):
     """[(access type, tag, match fields, check fields)]: the record checked is the
     first event of that access type whose match fields all equal; then every
     check field is compared (tag only names it in the output)."""
@@ -436,6 +485,28 @@ def expectations(k):
                        "file.dev": sb_dev("/etc/passwd"), "count": 1})),
         ("FILE_DELETE", "report.old", {"process.pid": me, "file.path": b},
          dict(mine, **{"file.requested_path": b}, **pathonly)),
+        ("FILE_CREATE", "mkdir", {"process.pid": me, "file.path": k["sub"]},
+         dict(mine, **{"file.requested_path": k["sub"], "file.mode": 0o40755, "file.flags": 0,
+                       "file.inode": 0, "file.dev": 0})),
+        ("FILE_CREATE", "symlink", {"process.pid": me, "file.path": k["lnk"]},
+         dict(mine, **{"file.requested_path": k["lnk"], "file.mode": 0o120000, "file.flags": 0,
+                       "file.inode": 0, "file.dev": 0})),
+        ("FILE_CREATE", "link", {"process.pid": me, "file.path": k["hard"]},
+         dict(mine, **{"file.requested_path": k["hard"]}, **pathonly, **{"file.mode": 0})),
+        ("FILE_MODIFY", "truncate(path)", {"process.pid": me, "file.path": k["hard"]},
+         dict(mine, **{"file.requested_path": k["hard"]}, **pathonly, **{"file.mode": 0})),
+        ("FILE_SET_SECURITY", "chown", {"process.pid": me, "file.path": k["hard"]},
+         dict(mine, **{"file.requested_path": k["hard"]}, **pathonly, **{"file.mode": 0})),
+        ("FILE_DELETE", "unlink through a symlinked directory",
+         {"process.pid": me, "file.path": k["victim"]},
+         dict(mine, **{"file.requested_path": k["via_link"]}, **pathonly)),
+        ("FILE_DELETE", "a symlink gone before ward reads the event (path hooks only)",
+         {"process.pid": me, "file.path": k["victim2"]},
+         dict(mine, **{"file.requested_path": k["via_link2"]}, **pathonly)),
+        ("FILE_DELETE", "the symlink itself", {"process.pid": me, "file.path": k["lnk"]},
+         dict(mine, **{"file.requested_path": k["lnk"]}, **pathonly)),
+        ("FILE_DELETE", "rmdir", {"process.pid": me, "file.path": k["sub"]},
+         dict(mine, **{"file.requested_path": k["sub"]}, **pathonly)),
         ("CONNECTION_LISTEN", "tcp", {"process.pid": me, "connection.local_port": lp},
          dict(mine, **{"connection.protocol": "TCP", "connection.local_ip": "127.0.0.1",
                        "connection.remote_ip": "0.0.0.0", "connection.remote_port": 0,
@@ -461,6 +532,9 @@ def expectations(k):
                        "dns.qtype": "AAAA", "dns.qtype_id": 28, "dns.server_ip": "127.0.0.1",
                        "dns.server_port": 53, "dns.tcp": ABSENT, "dns.malformed": ABSENT})),
     ]
+    if route == "tracepoint":
+        # resolved when ward reads the event, after the link is gone
+        ex = [e for e in ex if e[1] != HOOKS_ONLY]
     return ex
 
 
@@ -564,6 +638,86 @@ def check_startup(w, result):
                             if kinds == ["tracepoint"] else ""))
 
 
+def check_route(w, route, final, k):
+    """The route FILE paths took: the one expected here, the path hooks all
+    attached on it, and their count in the final stats."""
+    st = w.startup(0)
+    R.info("path route: %s%s" % (route, (" (%s)" % st.get("path_route_reason"))
+                                 if st.get("path_route_reason") else ""))
+    if EXPECT_ROUTE:
+        R.check("startup.path_route", route, EXPECT_ROUTE)
+    R.check("startup.routes.FILE", (st.get("routes") or {}).get("FILE"),
+            "tracepoint" if route == "tracepoint" else "tracepoint+" + route)
+    hooks = [h for h in st.get("hooks") or [] if h.get("kind") in ("fentry", "lsm")]
+    if route == "tracepoint":
+        R.check("path hooks listed on the tracepoint route", hooks, [])
+        R.check("final stats.hook_paths", final.get("hook_paths"), 0)
+    else:
+        R.check("path hooks attached (%s)" % route,
+                sorted((h.get("kind"), h.get("status")) for h in hooks),
+                [(route, "attached")] * 10)
+        # every hooked syscall of the workload took its path from a hook
+        n = sum(1 for e in expectations(k, route) if e[1] in HOOKED_TAGS)
+        R.check("final stats.hook_paths >= the workload's %d hooked syscalls" % n,
+                final.get("hook_paths", 0) >= n, True)
+
+
+# The expectations whose syscall a path hook covers (rename, chmod, unlink, ...).
+HOOKED_TAGS = {"mkdir", "symlink", "link", "truncate(path)", "chown",
+               "unlink through a symlinked directory", HOOKS_ONLY, "the symlink itself",
+               "rmdir"}
+
+
+def comparable(w, me, skip_requested=()):
+    """This process's FILE events as one route reported them, without what
+    differs between two ward instances anyway: time, seq, process.start_time
+    and FILE_OPEN (whose repeat folding depends on each instance's windows)."""
+    out = []
+    for r in w.events():
+        if r.get("event_type") != "FILE" or get(r, "process.pid") != me:
+            continue
+        if r.get("access_type") == "FILE_OPEN" or get(r, "file.requested_path") in skip_requested:
+            continue
+        x = {f: v for f, v in r.items() if f not in ("time", "seq")}
+        # start_time is boot time plus each instance's own measure of the
+        # boot-to-wall-clock offset: a few ns apart between instances
+        x["process"] = {f: v for f, v in x.get("process", {}).items() if f != "start_time"}
+        out.append(x)
+    return out
+
+
+def compare_routes(w, route, o, other, k):
+    """The same syscalls seen by two ward instances on two routes: the same
+    FILE events, field by field. The one documented difference: a symlink
+    removed before ward reads the event resolves on the path hooks only."""
+    me = k["me"]
+    skip = (k["via_link2"],) if "tracepoint" in (route, other) and route != other else ()
+    a, b = comparable(w, me, skip), comparable(o, me, skip)
+    R.check("route %s vs %s: FILE events of this process (%d vs %d)" % (
+        route, other, len(a), len(b)), len(a), len(b))
+    diffs = 0
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            diffs += 1
+            if diffs <= 5:
+                keys = sorted(set(x) | set(y))
+                R.info("route %s vs %s, event %d differs: %s" % (route, other, i, ", ".join(
+                    "%s: %r / %r" % (f, x.get(f), y.get(f)) for f in keys if x.get(f) != y.get(f))))
+    R.check("route %s vs %s: FILE events that differ in any field" % (route, other), diffs, 0)
+    st = o.startup(0)
+    R.check("ward --route %s startup.path_route" % other, st.get("path_route"), other)
+    fin = [r for r in o.records if r.get("kind") == "stats" and r.get("final") is True]
+    hp = fin[-1].get("hook_paths") if fin else None
+    if other == "tracepoint":
+        R.check("ward --route tracepoint final stats.hook_paths", hp, 0)
+    else:
+        R.check("ward --route %s final stats.hook_paths > 0" % other, (hp or 0) > 0, True)
+    if skip:
+        vals = [get(r, "file.path") for r in (w.events() + o.events())
+                if get(r, "file.requested_path") == k["via_link2"]]
+        R.info("the late-resolved symlink: paths %r (path hooks: %s)" % (vals, k["victim2"]))
+
+
 def check_boot_args(result):
     """The boot arguments the matrix asked for did take effect."""
     lsm = read("/sys/kernel/security/lsm") or "n/a"
@@ -620,13 +774,42 @@ def main():
         return finish(result, t0)
     R.ok("ward ready", " after %.1f s" % result["load_s"])
 
+    others = {}
+    for route in COMPARE_ROUTES:
+        o = Ward(["--route", route, "--type", "FILE"])
+        if o.wait_ready(READY_TIMEOUT):
+            others[route] = o
+        else:
+            R.fail("ward --route %s ready" % route, ": not within %.0f s" % READY_TIMEOUT)
+            o.stop()
+            dump_stderr(o, "ward --route %s stderr" % route)
+    route = w.startup(10).get("path_route", "tracepoint")
+    result["path_route"], result["compared"] = route, sorted(others)
+
     t1 = time.monotonic()
     k = trigger()
-    exps = expectations(k)
-    complete = w.wait_all([predicate(a, m) for a, _, m, _ in exps], EVENT_TIMEOUT)
+    exps = expectations(k, route)
+    first = [e for e in exps if e[1] not in AFTER_CLEANUP]
+    complete = w.wait_all([predicate(a, m) for a, _, m, _ in first], EVENT_TIMEOUT)
+    # every instance has read the first part before the links it resolves go
+    for r, o in others.items():
+        o_exps = [e for e in expectations(k, r) if e[0].startswith("FILE_")]
+        if not o.wait_all([predicate(a, m) for a, tag, m, _ in o_exps if tag not in AFTER_CLEANUP],
+                          EVENT_TIMEOUT):
+            R.info("ward --route %s: not every FILE event arrived within %.0f s" % (
+                r, EVENT_TIMEOUT))
+    cleanup(k)
+    complete = complete and w.wait_all([predicate(a, m) for a, _, m, _ in exps], EVENT_TIMEOUT)
+    for r, o in others.items():
+        o_exps = [e for e in expectations(k, r) if e[0].startswith("FILE_")]
+        if not o.wait_all([predicate(a, m) for a, _, m, _ in o_exps], EVENT_TIMEOUT):
+            R.info("ward --route %s: not every FILE event arrived within %.0f s" % (
+                r, EVENT_TIMEOUT))
     result["events_s"] = round(time.monotonic() - t1, 1)
     if not complete:
         R.info("not every expected event arrived within %.0f s" % EVENT_TIMEOUT)
+    for r, o in others.items():
+        R.check("ward --route %s exit code after SIGINT" % r, o.stop(), 0)
     rc = w.stop()
     result["ward_rc"] = rc
     # After the stop: every record has been read (the startup record can reach
@@ -643,6 +826,9 @@ def main():
         R.fail("final stats record", ": none")
     R.check("exit summary on stderr", any(re.search(r"ward: \d+ events captured, 0 dropped", line)
                                           for line in w.err), True)
+    check_route(w, route, final[-1] if final else {}, k)
+    for r, o in others.items():
+        compare_routes(w, route, o, r, k)
     if R.failed:
         dump_stderr(w)
     if result.get("failed_hooks"):

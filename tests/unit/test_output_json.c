@@ -84,7 +84,7 @@ UNIT_TEST(stats_record_exact)
 		     "\"access_type\":\"PROCESS_EXECUTE\",\"count\":1},{\"event_type\":\"FILE\","
 		     "\"access_type\":\"FILE_OPEN\",\"count\":2}],\"dropped\":3,\"sent\":10,"
 		     "\"deduplicated\":0,\"filtered\":0,\"malformed\":0,\"seq_lost\":0,"
-		     "\"path_failures\":0,\"state_misses\":0,\"final\":true}\n");
+		     "\"path_failures\":0,\"state_misses\":0,\"hook_paths\":0,\"final\":true}\n");
 	ward_buf_free(&b);
 }
 

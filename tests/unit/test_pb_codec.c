@@ -487,7 +487,8 @@ UNIT_TEST(startup_record_round_trips)
 {
 	struct ward_pb_decoded *d = ward_pb_decoded_new();
 	struct ward_kernel_info k = { .release = "6.18.0-1-amd64", .lockdown = "integrity",
-				      .path_walk = "bpf_loop" };
+				      .path_walk = "bpf_loop", .path_route = "fentry",
+				      .path_route_reason = "BPF-LSM is not active" };
 	static struct ward_hook_report hooks[WARD_PB_MAX_HOOKS];
 	for (size_t i = 0; i < WARD_PB_MAX_HOOKS; i++) {
 		struct ward_hook_report *h = &hooks[i];
@@ -518,11 +519,17 @@ UNIT_TEST(startup_record_round_trips)
 		ward_buf_free(&want);
 		ward_buf_free(&got);
 	}
+	CHECK_EQ_STR(d->kernel.path_route, "fentry");
+	CHECK_EQ_STR(d->kernel.path_route_reason, "BPF-LSM is not active");
 	k.path_walk = NULL;
+	k.path_route = NULL;
+	k.path_route_reason[0] = 0;
 	size_t len;
 	CHECK_EQ_INT(ward_pb_encode_hooks(T0, &k, hooks, 2, wire, sizeof(wire), &len), 0);
 	CHECK_EQ_INT(ward_pb_decode_record(wire, len, d), 0);
 	CHECK(d->kernel.path_walk == NULL);
+	CHECK(d->kernel.path_route == NULL);
+	CHECK_EQ_STR(d->kernel.path_route_reason, "");
 	CHECK_EQ_INT(ward_pb_encode_hooks(T0, &k, hooks, WARD_PB_MAX_HOOKS + 1, wire, sizeof(wire),
 					  &len), -EOVERFLOW);
 	ward_pb_decoded_free(d);

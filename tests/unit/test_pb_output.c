@@ -96,7 +96,7 @@ UNIT_TEST(daemon_stats_fields_only_when_set)
 	r.daemon = &d;
 	ward_buf_reset(&b);
 	ward_json_stats(&b, &r);
-	CHECK(strstr(b.data, "\"state_misses\":0,\"uptime_s\":61.500,\"cpu_user_s\":0.013,"
+	CHECK(strstr(b.data, "\"state_misses\":0,\"hook_paths\":0,\"uptime_s\":61.500,\"cpu_user_s\":0.013,"
 			     "\"cpu_system_s\":2.000,\"rss_bytes\":4096,\"log_written\":10,"
 			     "\"log_dropped\":1,\"sinks\":[{\"name\":\"log\",\"written\":10,"
 			     "\"dropped\":0},{\"name\":\"client:7\",\"written\":8,\"dropped\":2}],"
