@@ -239,15 +239,15 @@ static __noinline int emit_path_ev(struct pt_regs *regs, struct path_ev *ev)
 	r->syscall_nr = syscall_nr(regs);
 
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ward_path_stash *st = bpf_map_lookup_elem(&ward_path_stash, &id);
-	bool hooked = st && st->nr == r->syscall_nr;
+	__u32 *noted = bpf_map_lookup_elem(&ward_path_noted, &id);
+	bool hooked = noted && *noted == r->syscall_nr;
+	if (noted)
+		bpf_map_delete_elem(&ward_path_noted, &id);
 	struct path base = {};
 	__u32 off = sizeof(*r);
 	if (hooked) {
+		/* the path(s) are in the note just before: no walk here */
 		r->path_kind = WARD_PATH_KERNEL;
-		off = ward_put_bytes(s->rec, off, st->path[0], st->len[0], &r->path);
-		if (st->flags & WARD_STASH_TRUNCATED(0))
-			r->flags |= WARD_PATH_TRUNCATED;
 		ward_count(WARD_CNT_HOOK_PATH);
 	} else if (base_of(dfd, upath, &base) == 0) {
 		off = ward_put_path(s->rec, off, pbuf, &base, &r->path, &r->flags,
@@ -255,31 +255,23 @@ static __noinline int emit_path_ev(struct pt_regs *regs, struct path_ev *ev)
 	}
 	off = ward_put_user_str(s->rec, off, upath, &r->req_path, &r->flags, WARD_REQ_TRUNCATED);
 	if (upath2) {
-		r->path2_kind = WARD_PATH_BASE;
+		r->path2_kind = hooked ? WARD_PATH_KERNEL : WARD_PATH_BASE;
 		struct path base2 = {};
-		if (hooked && st) {
-			r->path2_kind = WARD_PATH_KERNEL;
-			off = ward_put_bytes(s->rec, off, st->path[1], st->len[1], &r->path2);
-			if (st->flags & WARD_STASH_TRUNCATED(1))
-				r->flags |= WARD_PATH2_TRUNCATED;
-		} else if (base_of(dfd2, upath2, &base2) == 0) {
+		if (!hooked && base_of(dfd2, upath2, &base2) == 0)
 			off = ward_put_path(s->rec, off, pbuf, &base2, &r->path2, &r->flags,
 					    WARD_PATH2_TRUNCATED, NULL);
-		}
 		off = ward_put_user_str(s->rec, off, upath2, &r->req_path2, &r->flags,
 					WARD_REQ2_TRUNCATED);
 	}
-	if (st)
-		bpf_map_delete_elem(&ward_path_stash, &id);
 	return ward_emit(r, off);
 }
 
 /* A syscall that reports nothing (failed, filtered, or took the fd route)
- * leaves no path of its hooks behind for a later one. */
-static __always_inline void stash_drop(void)
+ * leaves no mark of its hooks behind for a later one. */
+static __always_inline void note_drop(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	bpf_map_delete_elem(&ward_path_stash, &id);
+	bpf_map_delete_elem(&ward_path_noted, &id);
 }
 
 static __always_inline int emit_path_event(struct pt_regs *regs, __u16 access, int dfd,
@@ -552,7 +544,7 @@ int BPF_PROG(ward_x_dup2, struct pt_regs *regs, long ret)
 static __always_inline bool skip_access(__u16 access, long ret)
 {
 	if (ret < 0 || ward_skip(access)) {
-		stash_drop();
+		note_drop();
 		return true;
 	}
 	return false;
@@ -625,7 +617,7 @@ static __always_inline int fd_or_path(struct pt_regs *regs, long ret, __u16 acce
 	if (upath)
 		bpf_probe_read_user(&first, 1, upath);
 	if (!upath || (!first && (flags & AT_EMPTY_PATH_))) {
-		stash_drop();
+		note_drop();
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		return emit_fd_event(regs, access, ward_fd_file(task, dfd), dfd, NULL, 1, 0);
 	}

@@ -154,26 +154,19 @@ static __always_inline struct ward_pathbuf *ward_pathbuf_of(char *path)
 /* ---- paths from the path hooks (fentry/BPF-LSM route) ----
  * Where the kernel allows fentry or BPF-LSM, programs on the LSM path hooks
  * (bpf/hooks/path_hooks.bpf.c) walk the dentry a path-named syscall resolved
- * to and leave the canonical path here, keyed by thread; the syscall's exit
- * handler takes it if it is for the same syscall, else it falls back to the
- * base route (directory + string, resolved in user space). The hooks see
- * the attempt, the exit handler the outcome: a failed call reports nothing. */
-struct ward_path_stash {
-	__u32 nr;        /* syscall the hook ran in */
-	__u32 flags;     /* WARD_STASH_TRUNCATED(i) */
-	__u32 len[2];
-	char path[2][WARD_PATH_MAX];   /* [1]: a move's new name */
-};
-
-#define WARD_STASH_TRUNCATED(i) (1u << (i))
-
+ * to, emit the canonical path in a WARD_REC_PATH_NOTE and mark the thread
+ * here with the syscall's number. The syscall's exit handler (file.bpf.c),
+ * finding the mark for its own syscall, leaves the path to that note
+ * (WARD_PATH_KERNEL) instead of walking the base directory; otherwise it
+ * takes the base route. The hook sees the attempt, the exit handler the
+ * outcome: a failed call reports nothing. LRU: a mark whose exit never
+ * comes (a killed task) ages out. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);  /* no memory unless the route is on */
-	__uint(max_entries, 1024);             /* threads inside such a syscall at once */
-	__type(key, __u64);                    /* pid_tgid */
-	__type(value, struct ward_path_stash);
-} ward_path_stash SEC(".maps") __weak;
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);    /* threads inside such a syscall at once */
+	__type(key, __u64);           /* pid_tgid */
+	__type(value, __u32);         /* syscall nr */
+} ward_path_noted SEC(".maps") __weak;
 
 /* ---- filters ---- */
 

@@ -14,6 +14,7 @@
 #include "fold_origin.h"
 #include "net_parse.h"
 #include "hooks.h"
+#include "path_notes.h"
 #include "path_resolve.h"
 #include "ward/abi.h"
 #include "xdr_names.h"
@@ -37,6 +38,7 @@ struct ward_decoder {
 	struct ward_file_table *open_files;
 	struct ward_fold_origin *fold_origins;
 	struct ward_dir_cache *dirs;
+	struct ward_path_notes *notes;
 	char lex[PATH_MAX];
 	struct ward_dns_question dns;
 	struct ward_http_request http;
@@ -68,11 +70,9 @@ struct ward_decoder *ward_decoder_new(struct ward_proc_cache *cache, uint64_t bo
 	d->open_files = ward_file_table_new(WARD_OPEN_FILES_MAX);
 	d->dirs = ward_dir_cache_new();
 	d->fold_origins = ward_fold_origin_new(WARD_FOLD_ORIGINS, WARD_FOLD_ORIGIN_BYTES);
-	if (!d->open_files || !d->dirs || !d->fold_origins) {
-		ward_file_table_free(d->open_files);
-		ward_dir_cache_free(d->dirs);
-		ward_fold_origin_free(d->fold_origins);
-		free(d);
+	d->notes = ward_path_notes_new();
+	if (!d->open_files || !d->dirs || !d->fold_origins || !d->notes) {
+		ward_decoder_free(d);
 		return NULL;
 	}
 	return d;
@@ -87,6 +87,7 @@ void ward_decoder_free(struct ward_decoder *d)
 	ward_file_table_free(d->open_files);
 	ward_dir_cache_free(d->dirs);
 	ward_fold_origin_free(d->fold_origins);
+	ward_path_notes_free(d->notes);
 	free(d);
 }
 
@@ -381,6 +382,20 @@ static int decode_fold(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	return finish(d, &r->c.hdr, ev);
 }
 
+static int decode_path_note(struct ward_decoder *d, const uint8_t *rec, size_t size)
+{
+	const struct ward_rec_path_note *r = (const void *)rec;
+	struct ward_str_ref path, path2;
+	if (size < sizeof(*r) || tail_str(rec, size, sizeof(*r), r->path, &path) ||
+	    tail_str(rec, size, sizeof(*r), r->path2, &path2))
+		return -EBADMSG;
+	if (ward_path_notes_put(d->notes, r->c.task.tid, r->syscall_nr, r->flags, path.s, path.len,
+				path2.s, path2.len))
+		d->stats.notes_evicted++;
+	d->stats.cache_only++;
+	return 0;
+}
+
 static int decode_cwd(struct ward_decoder *d, const uint8_t *rec, size_t size)
 {
 	const struct ward_rec_cwd *r = (const void *)rec;
@@ -487,7 +502,19 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	f->at_exit = r->rflags & WARD_F_AT_EXIT;
 	f->syscall_nr = r->syscall_nr;
 	uint32_t tgid = r->c.task.tgid;
-	if (r->path_kind == WARD_PATH_BASE) {
+	struct ward_str_ref noted2 = { 0 };
+	if (r->path_kind == WARD_PATH_KERNEL) {
+		/* the path hook's note, just before from this thread */
+		uint32_t nflags;
+		if (ward_path_notes_take(d->notes, r->c.task.tid, r->syscall_nr, &f->path, &noted2,
+					 &nflags) == 0) {
+			f->resolved = true;
+			f->path_truncated = nflags & WARD_PATH_TRUNCATED;
+			f->new_path_truncated = nflags & WARD_PATH2_TRUNCATED;
+		} else {
+			d->stats.notes_missing++;   /* its note was lost (counted) */
+		}
+	} else if (r->path_kind == WARD_PATH_BASE) {
 		resolve_base(d, r, path, req, d->path, &f->path, &f->resolved);
 	} else if (r->path_kind == WARD_PATH_ID) {
 		/* FILE_CLOSE at syscall exit: the path of its FILE_MODIFY */
@@ -515,10 +542,12 @@ static int decode_file(struct ward_decoder *d, const uint8_t *rec, size_t size,
 	if (r->access_type == XDR_FILE_MOVE) {
 		f->requested_new_path = req2;
 		/* invalidate the cache after resolving both names */
-		f->new_path_truncated = r->flags & WARD_PATH2_TRUNCATED;
+		f->new_path_truncated |= r->flags & WARD_PATH2_TRUNCATED;
 		bool resolved2;
 		if (r->path2_kind == WARD_PATH_BASE)
 			resolve_base(d, r, path2, req2, d->new_path, &f->new_path, &resolved2);
+		else if (r->path2_kind == WARD_PATH_KERNEL)
+			f->new_path = noted2;
 		else
 			f->new_path = path2;
 	}
@@ -862,6 +891,9 @@ int ward_decode(struct ward_decoder *d, const void *data, size_t size, struct wa
 		break;
 	case WARD_REC_FOLD:
 		ret = decode_fold(d, rec, size, ev);
+		break;
+	case WARD_REC_PATH_NOTE:
+		ret = decode_path_note(d, rec, size);
 		break;
 	default:
 		ret = -EBADMSG;

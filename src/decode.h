@@ -27,6 +27,8 @@ struct ward_decode_stats {
 	uint64_t fold_reported;   /* repeats of a last fold window reported at exit */
 	uint64_t fold_unattributed;/* such repeats whose first report was not remembered
 				    * (only in the kernel's deduplicated counter) */
+	uint64_t notes_missing;   /* FILE records whose path hook note was lost: no path */
+	uint64_t notes_evicted;   /* notes overwritten by another thread's before use */
 };
 
 struct ward_decoder;

@@ -98,8 +98,8 @@ static bool kernel_has_func(const struct btf *vmlinux, const char *prefix, const
 	return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
 }
 
-/* Maps the hooks share with the main object are main's own (the stash,
- * the counters, the filters, the path buffer). */
+/* Maps the hooks share with the main object are main's own (the ring, the
+ * thread marks, the counters, the filters, the scratch buffers). */
 static int share_maps(struct bpf_object *hooks, struct bpf_object *main)
 {
 	struct bpf_map *m;

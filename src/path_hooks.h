@@ -46,7 +46,7 @@ struct ward_path_hooks *ward_path_hooks_open(struct bpf_object *main, const stru
 					     bool has_loop, const char **route, char *reason,
 					     size_t reason_size, struct ward_hook_report *hooks,
 					     size_t *nhooks, size_t max);
-/* Detach: no path is stashed after this returns. Accepts NULL. */
+/* Detach: no path note is sent after this returns. Accepts NULL. */
 void ward_path_hooks_detach(struct ward_path_hooks *h);
 void ward_path_hooks_free(struct ward_path_hooks *h);
 

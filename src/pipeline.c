@@ -245,7 +245,8 @@ void ward_pipeline_counters(struct ward_pipeline *p, struct ward_stats_record *r
 	r->filtered = c[WARD_CNT_FILTERED];
 	r->malformed = ds->malformed;
 	r->seq_lost = ds->seq_lost;
-	r->path_failures = c[WARD_CNT_PATH_FAIL];
+	/* a FILE record whose path hook note was lost has no path either */
+	r->path_failures = c[WARD_CNT_PATH_FAIL] + ds->notes_missing;
 	r->state_misses = c[WARD_CNT_STATE_MISS];
 	r->hook_paths = c[WARD_CNT_HOOK_PATH];
 	r->dropped_by_cpu = by_cpu;

@@ -10,9 +10,9 @@
  * namespace. A hook on the LSM path checks runs inside the syscall with the
  * dentry the kernel resolved: the walk gives the exact canonical path, for
  * any mount namespace and whatever the name's symlinks point to later. The
- * hook only stashes the path (ward_path_stash); the exit handler in
- * file.bpf.c reports it if the call succeeded, so both routes give the same
- * events and the same fields.
+ * hook sends the path ahead in a note (WARD_REC_PATH_NOTE, ward_path_noted);
+ * the exit handler in file.bpf.c reports the event if the call succeeded,
+ * without walking anything, so both routes give the same events and fields.
  *
  * Each hook has two forms with one body: lsm/<hook> where BPF-LSM is active,
  * fentry/security_<hook> where only fentry is allowed. A separate object
@@ -48,20 +48,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_renameat2 316
 #define NR_fchmodat2 452
 
-/* Built here, then copied into ward_path_stash in one update. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ward_path_stash);
-} ward_stash_build SEC(".maps");
-
 /* The syscall this task is in. A hook also runs for io_uring requests and
- * for the fd variants (fchmod, ftruncate), whose exits never take a stash:
- * only the syscalls whose exit handler does are stashed for, so a stash
- * outlives its syscall only if the exit handler is missing; then the map
- * fills, updates fail (counted in state_misses) and paths take the
- * tracepoint route. */
+ * for the fd variants (fchmod, ftruncate), whose exits never take a note:
+ * only the syscalls whose exit handler does are noted. */
 static __always_inline long current_syscall(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -72,41 +61,44 @@ static __always_inline long current_syscall(void)
 	return regs ? regs->orig_ax : -1;
 }
 
-static __always_inline int walk_into(struct ward_path_stash *st, int i, char *buf,
-				     struct vfsmount *mnt, struct dentry *dentry)
+static __always_inline __u32 put_walk(char *rec, __u32 off, char *buf, struct vfsmount *mnt,
+					struct dentry *dentry, struct ward_str *str, __u32 *flags,
+					__u32 trunc_flag)
 {
 	struct ward_path_out out = {};
-	if (ward_path_walk(dentry, mnt, buf, &out) < 0)
-		return -1;
-	__u32 len = out.len & WARD_PATH_MASK;
-	bpf_probe_read_kernel(st->path[i & 1], len, buf + (out.start & WARD_PATH_MASK));
-	st->path[i & 1][len] = 0;
-	st->len[i & 1] = len;
+	if (ward_path_walk(dentry, mnt, buf, &out) < 0) {
+		ward_count(WARD_CNT_PATH_FAIL);
+		str->off = str->len = 0;
+		return off;
+	}
 	if (out.truncated)
-		st->flags |= WARD_STASH_TRUNCATED(i & 1);
-	return 0;
+		*flags |= trunc_flag;
+	return ward_put_bytes(rec, off, buf + (out.start & WARD_PATH_MASK), out.len, str);
 }
 
 /* Noinline: one verified copy of the walks for every hook. */
-static __noinline int stash(long nr, struct vfsmount *m1, struct dentry *d1, struct vfsmount *m2,
-			    struct dentry *d2)
+static __noinline int note(long nr, struct vfsmount *m1, struct dentry *d1, struct vfsmount *m2,
+			   struct dentry *d2)
 {
-	__u32 zero = 0;
-	struct ward_path_stash *st = bpf_map_lookup_elem(&ward_stash_build, &zero);
+	struct ward_scratch *s = ward_scratch();
 	char *buf = ward_pathbuf();
-	if (!st || !buf)
+	if (!s || !buf)
 		return 0;
-	st->nr = nr;
-	st->flags = 0;
-	st->len[0] = st->len[1] = 0;
-	st->path[0][0] = st->path[1][0] = 0;
-	if (walk_into(st, 0, buf, m1, d1) < 0 || (d2 && walk_into(st, 1, buf, m2, d2) < 0)) {
-		/* the exit handler falls back to the base route */
-		ward_count(WARD_CNT_PATH_FAIL);
-		return 0;
-	}
+	struct ward_rec_path_note *r = (void *)s->rec;
+	ward_fill_common(&r->c, WARD_REC_PATH_NOTE);
+	r->syscall_nr = nr;
+	r->flags = 0;
+	r->path2.off = r->path2.len = 0;
+	__u32 off = put_walk(s->rec, sizeof(*r), buf, m1, d1, &r->path, &r->flags,
+			     WARD_PATH_TRUNCATED);
+	if (d2)
+		off = put_walk(s->rec, off, buf, m2, d2, &r->path2, &r->flags,
+			       WARD_PATH2_TRUNCATED);
+	ward_emit(r, off);
+	/* the exit handler of this syscall takes the path from the note */
 	__u64 id = bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&ward_path_stash, &id, st, BPF_ANY))
+	__u32 n = nr;
+	if (bpf_map_update_elem(&ward_path_noted, &id, &n, BPF_ANY))
 		ward_count(WARD_CNT_STATE_MISS);
 	return 0;
 }
@@ -133,7 +125,7 @@ static __always_inline bool wanted(__u16 access)
 	{                                                                     \
 		long nr = current_syscall();                                  \
 		if ((test) && wanted(access))                             \
-			stash(nr, BPF_CORE_READ(dir, mnt), dentry, NULL, NULL); \
+			note(nr, BPF_CORE_READ(dir, mnt), dentry, NULL, NULL); \
 	}                                                                     \
 	SEC("lsm/" #hook)                                                     \
 	int BPF_PROG(ward_lsm_##hook, const struct path *dir, struct dentry *dentry) \
@@ -154,7 +146,7 @@ static __always_inline bool wanted(__u16 access)
 	{                                                                     \
 		long nr = current_syscall();                                  \
 		if ((test) && wanted(access))                             \
-			stash(nr, BPF_CORE_READ(p, mnt), BPF_CORE_READ(p, dentry), \
+			note(nr, BPF_CORE_READ(p, mnt), BPF_CORE_READ(p, dentry), \
 			      NULL, NULL);                                    \
 	}                                                                     \
 	SEC("lsm/" #hook)                                                     \
@@ -184,7 +176,7 @@ static __always_inline void on_path_link(const struct path *new_dir, struct dent
 {
 	long nr = current_syscall();
 	if (IS2(link, linkat) && wanted(XDR_FILE_CREATE))
-		stash(nr, BPF_CORE_READ(new_dir, mnt), new_dentry, NULL, NULL);
+		note(nr, BPF_CORE_READ(new_dir, mnt), new_dentry, NULL, NULL);
 }
 
 SEC("lsm/path_link")
@@ -209,7 +201,7 @@ static __always_inline void on_path_rename(const struct path *old_dir, struct de
 {
 	long nr = current_syscall();
 	if (IS3(rename, renameat, renameat2) && wanted(XDR_FILE_MOVE))
-		stash(nr, BPF_CORE_READ(old_dir, mnt), old_dentry, BPF_CORE_READ(new_dir, mnt),
+		note(nr, BPF_CORE_READ(old_dir, mnt), old_dentry, BPF_CORE_READ(new_dir, mnt),
 		      new_dentry);
 }
 

@@ -50,6 +50,8 @@ enum ward_rec_type {
 	WARD_REC_ACT = 7,        /* MODIFIED_PROCESS_*, MEMORY_*, ACCOUNT_IMPERSONATE,
 				  * PROCESS_LOAD_IMAGE, PROCESS_TRACME, BM_*: access_type says */
 	WARD_REC_FOLD = 8,       /* repeats folded in a process's last window, at its exit */
+	WARD_REC_PATH_NOTE = 9,  /* internal: the path(s) a path hook saw, for the next
+				  * FILE record of the same thread (WARD_PATH_KERNEL) */
 	WARD_REC_TYPE_MAX,
 };
 
@@ -163,7 +165,8 @@ struct ward_rec_fold {
  *      one the earlier FILE_MODIFY with the same (tgid, file_id) carried.
  *  KERNEL: the syscall named a path string, and a path hook (fentry or
  *      BPF-LSM, where the kernel allows them) saw the dentry it resolved to:
- *      path is complete and canonical, requested_path is the string.
+ *      the canonical path(s) came just before, in the WARD_REC_PATH_NOTE of
+ *      the same thread for the same syscall; requested_path is the string.
  */
 enum ward_path_kind {
 	WARD_PATH_FD = 0,
@@ -273,6 +276,17 @@ enum ward_api {
  * IORING_OP_* opcode of a submitted operation (0..255). */
 #define WARD_URING_SETUP 0x10000
 
+/* WARD_REC_PATH_NOTE: internal, from a path hook inside the syscall. The
+ * syscall's FILE record follows from the same thread if the call succeeded;
+ * a note no record claims is overwritten by the thread's next one. */
+struct ward_rec_path_note {
+	struct ward_rec_common c;
+	__u32 syscall_nr;
+	__u32 flags;          /* WARD_PATH_TRUNCATED, WARD_PATH2_TRUNCATED */
+	struct ward_str path; /* the name the syscall acts on (a move: the old one) */
+	struct ward_str path2;/* a move's new name */
+};
+
 /* WARD_REC_CWD: internal, keeps the user-space cache's cwd current. */
 struct ward_rec_cwd {
 	struct ward_rec_common c;
@@ -345,6 +359,7 @@ _Static_assert(sizeof(struct ward_rec_file) == 152, "file size");
 _Static_assert(sizeof(struct ward_rec_cwd) == 96, "cwd size");
 _Static_assert(sizeof(struct ward_rec_net) == 152, "net size");
 _Static_assert(sizeof(struct ward_rec_act) == 168, "act size");
+_Static_assert(sizeof(struct ward_rec_path_note) == 96, "path note size");
 
 _Static_assert(WARD_REC_MAX < 65536, "ward_str offsets are 16-bit");
 _Static_assert(sizeof(struct ward_bpf_config) == 24, "config size");

@@ -134,6 +134,60 @@ UNIT_TEST(single_name_nofollow_is_joined_without_file_system)
 	teardown();
 }
 
+/* A path hook's note, then the syscall's record from the same thread. */
+static size_t note_rec(uint64_t seq, uint32_t nr, const char *path, const char *path2)
+{
+	memset(rec, 0, sizeof(rec));
+	struct ward_rec_path_note *r = (void *)rec;
+	struct builder b = { rec, sizeof(*r) };
+	r->syscall_nr = nr;
+	put(&b, &r->path, path, strlen(path));
+	if (path2)
+		put(&b, &r->path2, path2, strlen(path2));
+	common(&r->c, WARD_REC_PATH_NOTE, b.off, 0, seq, 3999990);
+	return b.off;
+}
+
+static size_t kernel_move_rec(uint64_t seq, uint32_t nr, const char *req, const char *req2)
+{
+	memset(rec, 0, sizeof(rec));
+	struct ward_rec_file *r = (void *)rec;
+	struct builder b = { rec, sizeof(*r) };
+	r->access_type = XDR_FILE_MOVE;
+	r->path_kind = r->path2_kind = WARD_PATH_KERNEL;
+	r->count = 1;
+	r->syscall_nr = nr;
+	put(&b, &r->req_path, req, strlen(req));
+	put(&b, &r->req_path2, req2, strlen(req2));
+	common(&r->c, WARD_REC_FILE, b.off, 0, seq, 3999990);
+	return b.off;
+}
+
+UNIT_TEST(kernel_paths_come_from_the_note_before)
+{
+	struct ward_event ev;
+	setup();
+	/* the note is internal: no event */
+	CHECK_EQ_INT(ward_decode(dec, rec, note_rec(0, 82, "/srv/a/x", "/srv/b/y"), &ev), 0);
+	CHECK_EQ_INT(ward_decode(dec, rec, kernel_move_rec(1, 82, "lnk/x", "../b/y"), &ev), 1);
+	CHECK_EQ_STR(ev.file.path.s, "/srv/a/x");
+	CHECK_EQ_STR(ev.file.new_path.s, "/srv/b/y");
+	CHECK_EQ_STR(ev.file.requested_path.s, "lnk/x");
+	CHECK_EQ_STR(ev.file.requested_new_path.s, "../b/y");
+	CHECK(ev.file.resolved);
+	/* taken once: a second record of that syscall has no note */
+	CHECK_EQ_INT(ward_decode(dec, rec, kernel_move_rec(2, 82, "lnk/x", "../b/y"), &ev), 1);
+	CHECK(ev.file.path.s == NULL);
+	CHECK_EQ_INT(ward_decoder_stats(dec)->notes_missing, 1);
+	/* a note for another syscall (a failed rename, then a renameat) is not taken */
+	CHECK_EQ_INT(ward_decode(dec, rec, note_rec(3, 82, "/srv/c", "/srv/d"), &ev), 0);
+	CHECK_EQ_INT(ward_decode(dec, rec, kernel_move_rec(4, 264, "c", "d"), &ev), 1);
+	CHECK(ev.file.path.s == NULL);
+	CHECK_EQ_INT(ward_decoder_stats(dec)->notes_missing, 2);
+	CHECK_EQ_INT(ward_decoder_stats(dec)->malformed, 0);
+	teardown();
+}
+
 UNIT_TEST(close_takes_the_path_of_its_modify)
 {
 	setup();
