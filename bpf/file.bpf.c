@@ -82,6 +82,72 @@ struct {
 	__type(value, __s64);
 } ward_modified_procs SEC(".maps") __weak;
 
+/*
+ * Per bucket of tgids (tgid & (WARD_FD_GATE - 1)): the one process that may
+ * have entries in ward_modified_fds, WARD_FD_GATE_SHARED once two such
+ * processes met in the bucket, 0 for none. The close(2) of a process that
+ * never modified a file (most closes) then stops at an array read, which
+ * the verifier inlines, instead of a hash lookup. A process claims its
+ * bucket before its first entry and releases it at its exit, so while it
+ * has entries its bucket holds its tgid or SHARED; a shared bucket stays
+ * shared, which only costs the lookup again. Claiming needs BPF_CMPXCHG
+ * (5.12): the compat build always looks up.
+ */
+#define WARD_FD_GATE 65536
+#define WARD_FD_GATE_SHARED (~0ULL) /* 64-bit: BPF_CMPXCHG on 32 bits needs -mcpu=v3 */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARD_FD_GATE);
+	__type(key, __u32);
+	__type(value, __u64);
+} ward_modified_gate SEC(".maps") __weak;
+
+static __always_inline bool fd_gate_open(__u32 tgid)
+{
+#ifndef WARD_COMPAT
+	__u32 k = tgid & (WARD_FD_GATE - 1);
+	__u64 *owner = bpf_map_lookup_elem(&ward_modified_gate, &k);
+	if (!owner)
+		return true;
+	__u64 v = *(volatile __u64 *)owner;
+	return v == tgid || v == WARD_FD_GATE_SHARED;
+#else
+	return true;
+#endif
+}
+
+static __always_inline void fd_gate_claim(__u32 tgid)
+{
+#ifndef WARD_COMPAT
+	__u32 k = tgid & (WARD_FD_GATE - 1);
+	__u64 *owner = bpf_map_lookup_elem(&ward_modified_gate, &k);
+	if (!owner)
+		return;
+	__u64 v = *(volatile __u64 *)owner;
+	if (v == tgid || v == WARD_FD_GATE_SHARED)
+		return;
+	if (v == 0) {
+		v = __sync_val_compare_and_swap(owner, 0, (__u64)tgid);
+		if (v == 0 || v == tgid || v == WARD_FD_GATE_SHARED)
+			return;
+	}
+	/* another live process owns it: from now on both look up. A plain
+	 * store: a racing claim or release can only fail against it. */
+	*(volatile __u64 *)owner = WARD_FD_GATE_SHARED;
+#endif
+}
+
+static __always_inline void fd_gate_release(__u32 tgid)
+{
+#ifndef WARD_COMPAT
+	__u32 k = tgid & (WARD_FD_GATE - 1);
+	__u64 *owner = bpf_map_lookup_elem(&ward_modified_gate, &k);
+	if (owner && *(volatile __u64 *)owner == tgid)
+		__sync_val_compare_and_swap(owner, (__u64)tgid, 0);
+#endif
+}
+
 static __always_inline void modified_procs_add(__u32 tgid, __s64 delta)
 {
 	__s64 *n = bpf_map_lookup_elem(&ward_modified_procs, &tgid);
@@ -119,7 +185,86 @@ static __always_inline struct ward_rec_file *file_rec_begin(struct ward_scratch 
 
 static __always_inline long syscall_nr(struct pt_regs *regs)
 {
-	return BPF_CORE_READ(regs, orig_ax);
+	return regs->orig_ax; /* a typed pointer: a plain load */
+}
+
+/* What the fd handlers need of a struct file and its inode: one bulk read
+ * of each object (ward_bulk), and one of the device when it is wanted
+ * (file_info_dev), where a field at a time took up to seven helper calls.
+ * Failed reads leave zeros, as BPF_CORE_READ() does. */
+struct file_info {
+	struct path path;
+	void *private_data;
+	struct super_block *sb;
+	__u64 ino;
+	__u32 dev;
+	__u32 gen;
+	__u32 f_mode;
+	__u32 f_flags;
+	__u16 imode;
+	__u8 have_dev;
+};
+
+static __always_inline void file_info_read(struct file *f, struct file_info *fi)
+{
+	struct ward_bulk *b = ward_bulk_buf();
+	struct inode *inode;
+	if (b && WARD_BULK_FITS(f, f_mode) && WARD_BULK_FITS(f, f_inode) &&
+	    WARD_BULK_FITS(f, f_flags) && WARD_BULK_FITS(f, f_path) &&
+	    WARD_BULK_FITS(f, private_data)) {
+		bpf_probe_read_kernel(b, sizeof(*b), f);
+		fi->f_mode = WARD_BULK_GET(b, f, f_mode);
+		inode = WARD_BULK_GET(b, f, f_inode);
+		fi->f_flags = WARD_BULK_GET(b, f, f_flags);
+		fi->path = WARD_BULK_GET(b, f, f_path);
+		fi->private_data = WARD_BULK_GET(b, f, private_data);
+	} else {
+		fi->f_mode = BPF_CORE_READ(f, f_mode);
+		inode = BPF_CORE_READ(f, f_inode);
+		fi->f_flags = BPF_CORE_READ(f, f_flags);
+		bpf_core_read(&fi->path, sizeof(fi->path), &f->f_path);
+		fi->private_data = BPF_CORE_READ(f, private_data);
+	}
+	if (b && WARD_BULK_FITS(inode, i_mode) && WARD_BULK_FITS(inode, i_sb) &&
+	    WARD_BULK_FITS(inode, i_ino) && WARD_BULK_FITS(inode, i_generation)) {
+		bpf_probe_read_kernel(b, sizeof(*b), inode);
+		fi->imode = WARD_BULK_GET(b, inode, i_mode);
+		fi->sb = WARD_BULK_GET(b, inode, i_sb);
+		fi->ino = WARD_BULK_GET(b, inode, i_ino);
+		fi->gen = WARD_BULK_GET(b, inode, i_generation);
+	} else {
+		fi->imode = BPF_CORE_READ(inode, i_mode);
+		fi->sb = BPF_CORE_READ(inode, i_sb);
+		fi->ino = BPF_CORE_READ(inode, i_ino);
+		fi->gen = BPF_CORE_READ(inode, i_generation);
+	}
+	fi->dev = 0;
+	fi->have_dev = 0;
+}
+
+static __always_inline __u32 file_info_dev(struct file_info *fi)
+{
+	if (!fi->have_dev) {
+		struct super_block *sb = fi->sb; /* a local: CO-RE relocates kernel types only */
+		fi->dev = BPF_CORE_READ(sb, s_dev);
+		fi->have_dev = 1;
+	}
+	return fi->dev;
+}
+
+/* The name of an open file as ward_modified remembers it: its dentry's
+ * parent and the hash and length of its name, in one read. */
+static __always_inline void file_name_of(struct dentry *d, __u64 *parent, __u64 *hash_len)
+{
+	struct ward_bulk *b = ward_bulk_buf();
+	if (b && WARD_BULK_FITS(d, d_parent) && WARD_BULK_FITS(d, d_name.hash_len)) {
+		bpf_probe_read_kernel(b, sizeof(*b), d);
+		*parent = (__u64)WARD_BULK_GET(b, d, d_parent);
+		*hash_len = WARD_BULK_GET(b, d, d_name.hash_len);
+	} else {
+		*parent = (__u64)BPF_CORE_READ(d, d_parent);
+		*hash_len = BPF_CORE_READ(d, d_name.hash_len);
+	}
 }
 
 /* A FILE record about an open struct file (exact canonical path). */
@@ -127,6 +272,7 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
  * struct on the caller's stack. */
 struct fd_ev {
 	struct file *f;
+	const struct file_info *fi; /* already read by the caller, or NULL */
 	const char *upath;
 	__u64 count;
 	__u32 oflags;       /* open flags as passed (use_oflags) */
@@ -148,21 +294,23 @@ static __noinline int emit_fd_ev(struct pt_regs *regs, struct fd_ev *ev)
 	int fd = ev->fd;
 	__u64 count = ev->count;
 	__u32 rflags = ev->rflags;
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	r->inode = BPF_CORE_READ(inode, i_ino);
-	r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	r->mode = BPF_CORE_READ(inode, i_mode);
-	r->open_flags = ev->use_oflags ? ev->oflags : BPF_CORE_READ(f, f_flags);
+	struct file_info fi;
+	if (ev->fi)
+		fi = *ev->fi;
+	else
+		file_info_read(f, &fi);
+	r->inode = fi.ino;
+	r->dev = file_info_dev(&fi);
+	r->mode = fi.imode;
+	r->open_flags = ev->use_oflags ? ev->oflags : fi.f_flags;
 	r->fd = fd;
 	r->count = count;
 	r->rflags = rflags;
 	r->file_id = (__u64)f;
 	r->syscall_nr = regs ? syscall_nr(regs) : 0;
 
-	struct path fpath;
-	bpf_core_read(&fpath, sizeof(fpath), &f->f_path);
 	bool deleted = false;
-	__u32 off = ward_put_path(s->rec, sizeof(*r), pbuf, &fpath, &r->path, &r->flags,
+	__u32 off = ward_put_path(s->rec, sizeof(*r), pbuf, &fi.path, &r->path, &r->flags,
 				  WARD_PATH_TRUNCATED, &deleted);
 	if (deleted)
 		r->flags |= WARD_PATH_DELETED;
@@ -172,19 +320,26 @@ static __noinline int emit_fd_ev(struct pt_regs *regs, struct fd_ev *ev)
 	return ward_emit(r, off);
 }
 
-static __always_inline int emit_fd_event(struct pt_regs *regs, __u16 access, struct file *f,
-					 int fd, const char *upath, __u64 count, __u32 rflags)
+static __always_inline int emit_fd_event_fi(struct pt_regs *regs, __u16 access, struct file *f,
+					    const struct file_info *fi, int fd, const char *upath,
+					    __u64 count, __u32 rflags)
 {
-	struct fd_ev ev = { .f = f, .upath = upath, .count = count, .rflags = rflags,
+	struct fd_ev ev = { .f = f, .fi = fi, .upath = upath, .count = count, .rflags = rflags,
 			    .fd = fd, .access = access };
 	return emit_fd_ev(regs, &ev);
 }
 
-static __always_inline int emit_open_event(struct pt_regs *regs, __u16 access, struct file *f,
-					   int fd, const char *upath, __u32 oflags, __u64 count,
-					   __u32 rflags)
+static __always_inline int emit_fd_event(struct pt_regs *regs, __u16 access, struct file *f,
+					 int fd, const char *upath, __u64 count, __u32 rflags)
 {
-	struct fd_ev ev = { .f = f, .upath = upath, .count = count, .oflags = oflags, .use_oflags = 1,
+	return emit_fd_event_fi(regs, access, f, NULL, fd, upath, count, rflags);
+}
+
+static __always_inline int emit_open_event(struct pt_regs *regs, __u16 access, struct file *f,
+					   const struct file_info *fi, int fd, const char *upath,
+					   __u32 oflags, __u64 count, __u32 rflags)
+{
+	struct fd_ev ev = { .f = f, .fi = fi, .upath = upath, .count = count, .oflags = oflags, .use_oflags = 1,
 			    .rflags = rflags, .fd = fd, .access = access };
 	return emit_fd_ev(regs, &ev);
 }
@@ -285,37 +440,19 @@ static __always_inline int emit_path_event(struct pt_regs *regs, __u16 access, i
 
 /* ---- open family ---- */
 
-/*
- * Repeated opens: a process opening the same file with the same flags again
- * within --fold-ms is counted, not reported; the next report of that
- * (process, file, flags) carries the count (ward_fold_check). A loop that
- * opens one file a million times costs one record per window. A new file
- * that reuses a deleted one's inode number is another file: filesystems
- * draw a new i_generation.
- */
-static __always_inline int open_fold(struct file *f, __u32 flags, __u64 *count)
-{
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	__u64 dev_gen = ((__u64)BPF_CORE_READ(inode, i_sb, s_dev) << 32) |
-			BPF_CORE_READ(inode, i_generation);
-	return ward_fold_check(XDR_FILE_OPEN, BPF_CORE_READ(inode, i_ino), dev_gen, flags,
-			       ward_cfg.fold_ns, count);
-}
-
 /* Remember that this process modified this open file (through fd). */
-static __always_inline void mark_modified(struct file *f, __u32 tgid, int fd, __u64 parent,
-					  __u64 hash_len, bool existed)
+static __always_inline void mark_modified(struct file *f, struct file_info *fi, __u32 tgid, int fd,
+					  __u64 parent, __u64 hash_len, bool existed)
 {
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
 	struct modified_key key = { .file = (__u64)f, .tgid = tgid };
 	struct modified_val val = {
 		.parent = parent,
 		.hash_len = hash_len,
 		.count = 1,
-		.ino = BPF_CORE_READ(inode, i_ino),
-		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
-		.mode = BPF_CORE_READ(inode, i_mode),
-		.flags = BPF_CORE_READ(f, f_flags),
+		.ino = fi->ino,
+		.dev = file_info_dev(fi),
+		.mode = fi->imode,
+		.flags = fi->f_flags,
 	};
 	if (bpf_map_update_elem(&ward_modified, &key, &val, BPF_ANY)) {
 		ward_count(WARD_CNT_STATE_MISS);
@@ -325,50 +462,63 @@ static __always_inline void mark_modified(struct file *f, __u32 tgid, int fd, __
 		modified_procs_add(tgid, 1);
 	struct fd_key fk = { .tgid = tgid, .fd = fd };
 	__u64 file = (__u64)f;
+	fd_gate_claim(tgid);
 	if (bpf_map_update_elem(&ward_modified_fds, &fk, &file, BPF_ANY))
 		ward_count(WARD_CNT_STATE_MISS);
 }
 
-static __always_inline void mark_modified_now(struct file *f, __u32 tgid, int fd)
+static __always_inline void mark_modified_now(struct file *f, struct file_info *fi, __u32 tgid,
+					      int fd)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	mark_modified(f, tgid, fd, (__u64)BPF_CORE_READ(d, d_parent),
-		      BPF_CORE_READ(d, d_name.hash_len), false);
+	__u64 parent, hash_len;
+	file_name_of(fi->path.dentry, &parent, &hash_len);
+	mark_modified(f, fi, tgid, fd, parent, hash_len, false);
 }
 
-/* flags: as the caller passed them. The kernel strips O_CREAT and O_TRUNC
- * from f_flags, so only the argument tells a truncating open. */
+/*
+ * flags: as the caller passed them. The kernel strips O_CREAT and O_TRUNC
+ * from f_flags, so only the argument tells a truncating open.
+ *
+ * Repeated opens: a process opening the same file with the same flags again
+ * within --fold-ms is counted, not reported; the next report of that
+ * (process, file, flags) carries the count (ward_fold_check). A loop that
+ * opens one file a million times costs one record per window. A new file
+ * that reuses a deleted one's inode number is another file: filesystems
+ * draw a new i_generation.
+ */
 static __always_inline int on_open(struct pt_regs *regs, long ret, const char *upath, __u32 flags)
 {
 	if (ret < 0)
 		return 0;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = ward_cur_task();
+	__u32 tgid = ward_task_tgid(task);
 	if (ward_task_filtered(tgid)) {
 		if (tgid != ward_cfg.self_tgid)
 			ward_count(WARD_CNT_FILTERED);
 		return 0;
 	}
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file *f = ward_fd_file(task, ret);
+	struct file *f = ward_task_fd_file(task, ret);
 	if (!f)
 		return 0;
-	__u32 fmode = BPF_CORE_READ(f, f_mode);
-	bool created = fmode & FMODE_CREATED_;
+	struct file_info fi;
+	file_info_read(f, &fi);
+	bool created = fi.f_mode & FMODE_CREATED_;
 	__u16 access = created ? XDR_FILE_CREATE : XDR_FILE_OPEN;
 	__u64 count = 1;
 	if (!ward_access_allowed(access))
 		ward_count(WARD_CNT_FILTERED);
-	else if (created || !open_fold(f, flags, &count))
-		emit_open_event(regs, access, f, ret, upath, flags, count,
+	else if (created || !ward_fold_check_at(tgid, ward_task_start(task), XDR_FILE_OPEN, fi.ino,
+						((__u64)file_info_dev(&fi) << 32) | fi.gen, flags,
+						ward_cfg.fold_ns, &count))
+		emit_open_event(regs, access, f, &fi, ret, upath, flags, count,
 				created ? WARD_F_CREATED : 0);
 
 	/* Truncating an existing file is its first modification. */
-	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
 	if (!created && (flags & O_TRUNC_) && (flags & O_ACCMODE_) &&
-	    (imode & S_IFMT_) == S_IFREG_) {
+	    (fi.imode & S_IFMT_) == S_IFREG_) {
 		if (ward_access_allowed(XDR_FILE_MODIFY))
-			emit_open_event(regs, XDR_FILE_MODIFY, f, ret, upath, flags, 1, 0);
-		mark_modified_now(f, tgid, ret);
+			emit_open_event(regs, XDR_FILE_MODIFY, f, &fi, ret, upath, flags, 1, 0);
+		mark_modified_now(f, &fi, tgid, ret);
 	}
 	return 0;
 }
@@ -405,7 +555,7 @@ int BPF_PROG(ward_x_openat2, struct pt_regs *regs, long ret)
 /* ---- modification through an fd ---- */
 
 /* Bytes sent with write/writev on a socket go to the network side. */
-static __always_inline int on_socket_write(struct file *f, int fd, const char *ubuf,
+static __always_inline int on_socket_write(struct file_info *fi, int fd, const char *ubuf,
 					   const struct iovec *uiov, __u64 sent)
 {
 	if (uiov) {
@@ -418,41 +568,41 @@ static __always_inline int on_socket_write(struct file *f, int fd, const char *u
 	}
 	if (!ubuf)
 		return 0;
-	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct socket *sock = fi->private_data;
 	return ward_on_send(BPF_CORE_READ(sock, sk), fd, ubuf, sent, NULL);
 }
 
 static __always_inline int on_modify_fd(struct pt_regs *regs, int fd, const char *ubuf,
 					const struct iovec *uiov, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = ward_cur_task();
+	__u32 tgid = ward_task_tgid(task);
 	if (ward_task_filtered(tgid))
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file *f = ward_fd_file(task, fd);
+	struct file *f = ward_task_fd_file(task, fd);
 	if (!f)
 		return 0;
+	struct file_info fi;
+	file_info_read(f, &fi);
 	/* Pipes and terminals are not files in this sense; sockets are the
 	 * network side's. */
-	__u32 imode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((imode & S_IFMT_) == S_IFSOCK_)
-		return on_socket_write(f, fd, ubuf, uiov, ret);
-	if ((imode & S_IFMT_) != S_IFREG_)
+	if ((fi.imode & S_IFMT_) == S_IFSOCK_)
+		return on_socket_write(&fi, fd, ubuf, uiov, ret);
+	if ((fi.imode & S_IFMT_) != S_IFREG_)
 		return 0;
 
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	struct modified_key key = { .file = (__u64)f, .tgid = tgid };
-	__u64 parent = (__u64)BPF_CORE_READ(d, d_parent);
-	__u64 hash_len = BPF_CORE_READ(d, d_name.hash_len);
+	__u64 parent, hash_len;
+	file_name_of(fi.path.dentry, &parent, &hash_len);
 	struct modified_val *v = bpf_map_lookup_elem(&ward_modified, &key);
 	if (v && v->parent == parent && v->hash_len == hash_len) {
 		__sync_fetch_and_add(&v->count, 1);
 		ward_count(WARD_CNT_DEDUP);
 		return 0;
 	}
-	mark_modified(f, tgid, fd, parent, hash_len, v != NULL);
+	mark_modified(f, &fi, tgid, fd, parent, hash_len, v != NULL);
 	if (ward_access_allowed(XDR_FILE_MODIFY))
-		return emit_fd_event(regs, XDR_FILE_MODIFY, f, fd, NULL, 1, 0);
+		return emit_fd_event_fi(regs, XDR_FILE_MODIFY, f, &fi, fd, NULL, 1, 0);
 	ward_count(WARD_CNT_FILTERED);
 	return 0;
 }
@@ -502,7 +652,9 @@ static __noinline int emit_close_by_id(struct pt_regs *regs, struct fd_key *fk, 
 
 static __always_inline int on_close_fd(struct pt_regs *regs, int fd)
 {
-	struct fd_key fk = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
+	struct fd_key fk = { .tgid = ward_task_tgid(ward_cur_task()), .fd = fd };
+	if (!fd_gate_open(fk.tgid))
+		return 0;
 	__u64 *fp = bpf_map_lookup_elem(&ward_modified_fds, &fk);
 	if (!fp)
 		return 0;
@@ -755,6 +907,8 @@ int BPF_PROG(ward_file_exit, struct task_struct *task)
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
 	if (BPF_CORE_READ(cur, signal, live.counter) != 0)
 		return 0;
+	/* no close(2) of this process can come any more */
+	fd_gate_release(tgid);
 	__s64 *pending = bpf_map_lookup_elem(&ward_modified_procs, &tgid);
 	if (!pending)
 		return 0;

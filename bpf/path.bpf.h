@@ -43,18 +43,38 @@ static __always_inline void ward_copy_name(char *buf, __u64 at, __u32 len, const
 	bpf_probe_read_kernel(buf + at, len, src);
 }
 
-/* One component of the walk; returns 1 when the walk is over. */
+/* One component of the walk; returns 1 when the walk is over. Two helper
+ * calls per component: the dentry's parent and name in one bulk read
+ * (ward_bulk, into pb), then the name; the mount's root is kept in pb. */
 static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 {
 	char *buf = pb->path;
 	struct dentry *d = (struct dentry *)pb->dentry;
-	struct vfsmount *vm = (struct vfsmount *)pb->vfsmnt;
 	struct mount *m = (struct mount *)pb->mnt;
-	struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct dentry *mnt_root = (struct dentry *)pb->mnt_root;
+	struct dentry *parent;
+	struct qstr name;
+	struct ward_bulk *b = &pb->bulk;
+	if (WARD_BULK_FITS(d, d_parent) && WARD_BULK_FITS(d, d_name)) {
+		bpf_probe_read_kernel(b, sizeof(*b), d);
+		parent = WARD_BULK_GET(b, d, d_parent);
+		name = WARD_BULK_GET(b, d, d_name);
+	} else {
+		parent = BPF_CORE_READ(d, d_parent);
+		bpf_core_read(&name, sizeof(name), &d->d_name);
+	}
 
 	if (d == mnt_root || d == parent) {
-		struct mount *mnt_parent = BPF_CORE_READ(m, mnt_parent);
+		struct mount *mnt_parent;
+		struct dentry *mountpoint;
+		if (WARD_BULK_FITS(m, mnt_parent) && WARD_BULK_FITS(m, mnt_mountpoint)) {
+			bpf_probe_read_kernel(b, sizeof(*b), m);
+			mnt_parent = WARD_BULK_GET(b, m, mnt_parent);
+			mountpoint = WARD_BULK_GET(b, m, mnt_mountpoint);
+		} else {
+			mnt_parent = BPF_CORE_READ(m, mnt_parent);
+			mountpoint = BPF_CORE_READ(m, mnt_mountpoint);
+		}
 		if (d != mnt_root) {
 			/* A dentry that is its own parent without being a
 			 * mount's root: a pseudo file (memfd, anon inode) or a
@@ -63,13 +83,11 @@ static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 			pb->done = 1;
 			if (pb->pos != WARD_PATH_MAX - 1)
 				return 1;
-			struct qstr pname;
-			bpf_core_read(&pname, sizeof(pname), &d->d_name);
-			__u32 plen = pname.len & WARD_PATH_MASK;
+			__u32 plen = name.len & WARD_PATH_MASK;
 			if (!plen || plen + 1 > pb->pos)
 				return 1;
 			__u64 ppos = pb->pos - plen;
-			ward_copy_name(buf, ppos, plen, pname.name);
+			ward_copy_name(buf, ppos, plen, name.name);
 			ppos -= 1;
 			buf[ppos & WARD_PATH_MASK] = '/';
 			pb->pos = ppos;
@@ -80,14 +98,13 @@ static __always_inline long ward_path_step(struct ward_pathbuf *pb)
 			pb->done = 1;
 			return 1;
 		}
-		pb->dentry = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		pb->dentry = (__u64)mountpoint;
 		pb->mnt = (__u64)mnt_parent;
 		pb->vfsmnt = (__u64)&mnt_parent->mnt;
+		pb->mnt_root = (__u64)BPF_CORE_READ(mnt_parent, mnt.mnt_root);
 		return 0;
 	}
 
-	struct qstr name;
-	bpf_core_read(&name, sizeof(name), &d->d_name);
 	__u32 len = name.len & WARD_PATH_MASK;
 	__u64 pos = pb->pos;
 	if (len + 1 > pos)
@@ -130,13 +147,14 @@ static __noinline int ward_path_walk(struct dentry *dentry, struct vfsmount *vfs
 	pb->dentry = (__u64)dentry;
 	pb->vfsmnt = (__u64)vfsmnt;
 	pb->mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	pb->mnt_root = (__u64)mnt_root;
 	pb->done = 0;
 	buf[WARD_PATH_MAX - 1] = 0;
 	/* Unhashed: unlinked, or a pseudo file that never had a name in a
 	 * directory (memfd); the root of a mount is unhashed too but is not
 	 * deleted. */
-	out->deleted = BPF_CORE_READ(dentry, d_hash.pprev) == NULL &&
-		       BPF_CORE_READ(vfsmnt, mnt_root) != dentry;
+	out->deleted = BPF_CORE_READ(dentry, d_hash.pprev) == NULL && mnt_root != dentry;
 
 #ifndef WARD_COMPAT
 	struct ward_path_loop_ctx c = { .pb = pb };
@@ -164,10 +182,12 @@ static __noinline int ward_path_walk(struct dentry *dentry, struct vfsmount *vfs
 	return 0;
 }
 
+/* p: a copy on the caller's stack (every caller reads the struct path out
+ * of its kernel object first), so plain loads. */
 static __always_inline int ward_path_of(const struct path *p, char *buf, struct ward_path_out *out)
 {
-	struct dentry *d = BPF_CORE_READ(p, dentry);
-	struct vfsmount *m = BPF_CORE_READ(p, mnt);
+	struct dentry *d = p->dentry;
+	struct vfsmount *m = p->mnt;
 	return ward_path_walk(d, m, buf, out);
 }
 

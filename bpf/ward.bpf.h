@@ -56,6 +56,28 @@ struct {
 	__type(value, struct ward_percpu);
 } ward_counters SEC(".maps") __weak;
 
+/* ---- several fields of one kernel object in one helper call ----
+ * A pointer read with bpf_probe_read_kernel() is a plain number to the
+ * verifier, so each of its fields costs a helper call (and every call and
+ * return is dear with this machine class's return-stack mitigations). The
+ * handlers that run per syscall instead copy the first WARD_BULK bytes of
+ * the object once and take each field at its CO-RE offset, which libbpf
+ * relocates to a constant. A kernel whose layout puts a field further
+ * (WARD_BULK_FITS false, known at load) takes the field-by-field branch,
+ * which the verifier then drops as dead code. The buffer is per-CPU map
+ * memory (ward_bulk_buf), not stack: 5.10 allows 512 bytes of stack for a
+ * program and its calls together, and the record and path walk use most. */
+#define WARD_BULK 128
+
+struct ward_bulk {
+	__u64 w[WARD_BULK / 8];
+};
+
+#define WARD_BULK_FITS(obj, field) \
+	(bpf_core_field_offset(obj->field) + bpf_core_field_size(obj->field) <= WARD_BULK)
+#define WARD_BULK_GET(bulk, obj, field) \
+	(*(typeof((obj)->field) *)((char *)(bulk)->w + bpf_core_field_offset(obj->field)))
+
 /* Per-CPU values are limited to 32 KiB, so the record and the path under
  * construction live in two maps. */
 struct ward_scratch {
@@ -71,7 +93,9 @@ struct ward_pathbuf {
 	__u64 dentry;
 	__u64 vfsmnt;
 	__u64 mnt;
+	__u64 mnt_root; /* mnt's root dentry */
 	__u64 done; /* the walk reached a root */
+	struct ward_bulk bulk; /* ward_bulk_buf() */
 };
 
 struct {
@@ -144,6 +168,15 @@ static __always_inline char *ward_pathbuf(void)
 	__u32 zero = 0;
 	struct ward_pathbuf *pb = bpf_map_lookup_elem(&ward_pathbuf_map, &zero);
 	return pb ? pb->path : NULL;
+}
+
+/* The buffer of a bulk read: read into, take the fields, done (nothing
+ * else may use it in between). */
+static __always_inline struct ward_bulk *ward_bulk_buf(void)
+{
+	__u32 zero = 0;
+	struct ward_pathbuf *pb = bpf_map_lookup_elem(&ward_pathbuf_map, &zero);
+	return pb ? &pb->bulk : NULL;
 }
 
 static __always_inline struct ward_pathbuf *ward_pathbuf_of(char *path)
@@ -248,12 +281,11 @@ static __always_inline void ward_fill_task(struct ward_task *t, struct task_stru
 
 static __always_inline void ward_fill_common(struct ward_rec_common *c, __u16 type)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	c->hdr.type = type;
 	c->hdr.flags = 0;
 	c->hdr.ts_boot_ns = bpf_ktime_get_boot_ns();
 	c->hdr.cpu = bpf_get_smp_processor_id();
-	ward_fill_task(&c->task, task);
+	ward_fill_task(&c->task, NULL);
 }
 
 /* Start a WARD_REC_ACT record in the scratch buffer: zeroed, common part
@@ -400,25 +432,36 @@ static __always_inline void ward_fold_track(const struct ward_fold_key *key)
 	ward_count(WARD_CNT_STATE_MISS);
 }
 
-/* 0: report (*count = occurrences it stands for); 1: folded. */
-static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c,
-					   __u64 window_ns, __u64 *count)
+/* The current process's start time: with the tgid, the fold key's guard
+ * against a reused pid. */
+static __always_inline __u64 ward_fold_start_boottime(void)
+{
+#ifndef WARD_COMPAT
+	return bpf_get_current_task_btf()->group_leader->start_boottime;
+#else
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (bpf_core_field_exists(task->start_boottime))
+		return BPF_CORE_READ(task, group_leader, start_boottime);
+	return 0;
+#endif
+}
+
+/* 0: report (*count = occurrences it stands for); 1: folded. tgid and
+ * start_boottime: the current process's, for callers that hold them already
+ * (each helper call less counts on the folded path). */
+static __always_inline int ward_fold_check_at(__u32 tgid, __u64 start_boottime, __u32 kind,
+					      __u64 a, __u64 b, __u64 c, __u64 window_ns,
+					      __u64 *count)
 {
 	*count = 1;
 	if (!window_ns)
 		return 0;
 	struct ward_fold_key key = {
 		.a = a, .b = b, .c = c,
-		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.start_boottime = start_boottime,
+		.tgid = tgid,
 		.kind = kind,
 	};
-#ifndef WARD_COMPAT
-	key.start_boottime = bpf_get_current_task_btf()->group_leader->start_boottime;
-#else
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	if (bpf_core_field_exists(task->start_boottime))
-		key.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
-#endif
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct ward_fold_val *v = bpf_map_lookup_elem(&ward_fold, &key);
 	if (v) {
@@ -446,26 +489,68 @@ static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c
 	return 0;
 }
 
-/* ---- syscall arguments (x86_64 syscall ABI; arm64 would read regs[]) ---- */
-#define WARD_ARG1(regs) BPF_CORE_READ(regs, di)
-#define WARD_ARG2(regs) BPF_CORE_READ(regs, si)
-#define WARD_ARG3(regs) BPF_CORE_READ(regs, dx)
-#define WARD_ARG4(regs) BPF_CORE_READ(regs, r10)
-#define WARD_ARG5(regs) BPF_CORE_READ(regs, r8)
-#define WARD_ARG6(regs) BPF_CORE_READ(regs, r9)
+static __always_inline int ward_fold_check(__u32 kind, __u64 a, __u64 b, __u64 c,
+					   __u64 window_ns, __u64 *count)
+{
+	if (!window_ns) {
+		*count = 1;
+		return 0;
+	}
+	return ward_fold_check_at(bpf_get_current_pid_tgid() >> 32, ward_fold_start_boottime(),
+				  kind, a, b, c, window_ns, count);
+}
 
-/* The struct file behind fd in the current task, or NULL. */
-static __always_inline struct file *ward_fd_file(struct task_struct *task_unused, int fd)
+/* ---- syscall arguments (x86_64 syscall ABI; arm64 would read regs[]) ----
+ * regs is the tp_btf program's typed argument: plain loads, no helper call
+ * (a probe read per argument cost more than the dispatcher). */
+#define WARD_ARG1(regs) ((regs)->di)
+#define WARD_ARG2(regs) ((regs)->si)
+#define WARD_ARG3(regs) ((regs)->dx)
+#define WARD_ARG4(regs) ((regs)->r10)
+#define WARD_ARG5(regs) ((regs)->r8)
+#define WARD_ARG6(regs) ((regs)->r9)
+
+/* ---- the current task, as the per-syscall handlers read it ----
+ * Default build: a BTF pointer (bpf_get_current_task_btf, 5.11+), whose
+ * fields are plain loads. Compat build: the same accessors with CO-RE reads.
+ * One handle per handler replaces a helper call per question asked. */
+static __always_inline struct task_struct *ward_cur_task(void)
+{
+#ifndef WARD_COMPAT
+	return bpf_get_current_task_btf();
+#else
+	return (struct task_struct *)bpf_get_current_task();
+#endif
+}
+
+static __always_inline __u32 ward_task_tgid(struct task_struct *task)
+{
+#ifndef WARD_COMPAT
+	return task->tgid;
+#else
+	return bpf_get_current_pid_tgid() >> 32;
+#endif
+}
+
+static __always_inline __u64 ward_task_start(struct task_struct *task)
+{
+#ifndef WARD_COMPAT
+	return task->group_leader->start_boottime;
+#else
+	return ward_fold_start_boottime();
+#endif
+}
+
+/* The struct file behind fd in task (from ward_cur_task()), or NULL. */
+static __always_inline struct file *ward_task_fd_file(struct task_struct *task, int fd)
 {
 	if (fd < 0)
 		return NULL;
 #ifndef WARD_COMPAT
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	unsigned int max = fdt->max_fds;
 	struct file **arr = fdt->fd;
 #else
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	unsigned int max = BPF_CORE_READ(fdt, max_fds);
 	struct file **arr = BPF_CORE_READ(fdt, fd);
@@ -476,6 +561,12 @@ static __always_inline struct file *ward_fd_file(struct task_struct *task_unused
 	/* a variable index into a BTF array: still a helper read */
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
+}
+
+/* The struct file behind fd in the current task, or NULL. */
+static __always_inline struct file *ward_fd_file(struct task_struct *task_unused, int fd)
+{
+	return ward_task_fd_file(ward_cur_task(), fd);
 }
 
 #endif /* WARD_BPF_H */
