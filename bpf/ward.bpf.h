@@ -432,6 +432,24 @@ static __always_inline void ward_fold_track(const struct ward_fold_key *key)
 	ward_count(WARD_CNT_STATE_MISS);
 }
 
+/*
+ * The clock fold windows are measured with, in ns. The jiffies counter is a
+ * plain load behind its helper, where the boot-time clock reads the
+ * clocksource through an indirect call, dear with retpolines: on the folded
+ * path of an open this is the largest single cost. A window is 1 s by
+ * default; a tick (1-10 ms) of resolution is immaterial. The loader sets
+ * jiffy_ns (a .rodata constant: the other branch is dropped at load); the
+ * compat build keeps the boot-time clock.
+ */
+static __always_inline __u64 ward_fold_clock_ns(void)
+{
+#ifndef WARD_COMPAT
+	if (ward_cfg.jiffy_ns)
+		return bpf_jiffies64() * ward_cfg.jiffy_ns;
+#endif
+	return bpf_ktime_get_boot_ns();
+}
+
 /* The current process's start time: with the tgid, the fold key's guard
  * against a reused pid. */
 static __always_inline __u64 ward_fold_start_boottime(void)
@@ -462,7 +480,7 @@ static __always_inline int ward_fold_check_at(__u32 tgid, __u64 start_boottime, 
 		.tgid = tgid,
 		.kind = kind,
 	};
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 now = ward_fold_clock_ns();
 	struct ward_fold_val *v = bpf_map_lookup_elem(&ward_fold, &key);
 	if (v) {
 		if (now - v->reported_ns < window_ns) {

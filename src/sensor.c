@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -281,6 +282,12 @@ static int skel_open(struct ward_skel *skel, const struct ward_sensor_opts *o,
 	skel->cfg->self_tgid = getpid();
 	skel->cfg->wakeup_bytes = o->wakeup_bytes;
 	skel->cfg->fold_ns = o->fold_ns;
+	/* The coarse clocks tick with the kernel's jiffies: their resolution is
+	 * 1/HZ, which the kernel tells nowhere else without its config file. */
+	struct timespec tick;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &tick) == 0 && !tick.tv_sec && tick.tv_nsec > 0 &&
+	    tick.tv_nsec <= 100 * 1000 * 1000)
+		skel->cfg->jiffy_ns = (uint64_t)tick.tv_nsec;
 	bpf_map__set_max_entries(bpf_object__find_map_by_name(skel->obj, "ward_events"),
 				 o->ring_bytes);
 

@@ -303,6 +303,7 @@ struct ward_bpf_config {
 	__u32 abi_version;   /* WARD_ABI_VERSION the programs were built with */
 	__u64 wakeup_bytes;  /* force a consumer wake-up at this ring fill; 0 = always */
 	__u64 fold_ns;       /* fold repeated opens within this window; 0 = off */
+	__u64 jiffy_ns;      /* ns per kernel tick (1/HZ): fold windows count ticks; 0 = ns */
 };
 
 /* Counters in the per-CPU "ward_counters" array, by index. */
@@ -362,6 +363,6 @@ _Static_assert(sizeof(struct ward_rec_act) == 168, "act size");
 _Static_assert(sizeof(struct ward_rec_path_note) == 96, "path note size");
 
 _Static_assert(WARD_REC_MAX < 65536, "ward_str offsets are 16-bit");
-_Static_assert(sizeof(struct ward_bpf_config) == 24, "config size");
+_Static_assert(sizeof(struct ward_bpf_config) == 32, "config size");
 
 #endif /* WARD_ABI_H */
