@@ -425,22 +425,25 @@ static const char *status_name(enum ward_hook_status s)
  * kernel allows them (src/path_hooks.h). */
 static void put_routes(struct ward_buf *b, const struct ward_kernel_info *k)
 {
-	static const char *const tracepoint_only[] = {
-		"PROCESS", "CONNECTION", "DNS", "ACCOUNT", "INTERNET", "MODIFIED_PROCESS", "MEMORY",
+	/* in the XDR model's order */
+	static const char *const families[] = {
+		"PROCESS", "FILE", "CONNECTION", "DNS", "ACCOUNT", "INTERNET", "MODIFIED_PROCESS",
+		"MEMORY", "BM",
 	};
 	const char *pr = k->path_route ? k->path_route : "tracepoint";
+	char file[32];
+	snprintf(file, sizeof(file), "tracepoint%s%s", strcmp(pr, "tracepoint") ? "+" : "",
+		 strcmp(pr, "tracepoint") ? pr : "");
 	ward_json_key(b, "routes");
 	ward_buf_putc(b, '{');
-	for (size_t i = 0; i < sizeof(tracepoint_only) / sizeof(tracepoint_only[0]); i++)
-		key_cstr(b, tracepoint_only[i], "tracepoint");
-	if (!strcmp(pr, "tracepoint")) {
-		key_cstr(b, "FILE", "tracepoint");
-	} else {
-		char both[32];
-		snprintf(both, sizeof(both), "tracepoint+%s", pr);
-		key_cstr(b, "FILE", both);
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		const char *route = "tracepoint";
+		if (!strcmp(families[i], "FILE"))
+			route = file;
+		else if (!strcmp(families[i], "BM"))
+			route = "tracepoint+uprobe";
+		key_cstr(b, families[i], route);
 	}
-	key_cstr(b, "BM", "tracepoint+uprobe");
 	close_obj(b, '}');
 	ward_buf_putc(b, ',');
 	key_cstr(b, "path_route", pr);
