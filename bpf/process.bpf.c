@@ -132,6 +132,13 @@ static __always_inline void fold_flush(struct ward_scratch *s, __u32 tgid)
 		r->key_a = k->a;
 		r->key_b = k->b;
 		r->key_c = k->c;
+		if (k->kind == XDR_FILE_OPEN) {
+			/* on_open's key: (ino, super_block, gen << 32 | flags); the
+			 * record's: (ino, dev << 32 | gen, flags) */
+			struct super_block *sb = (struct super_block *)k->b;
+			r->key_b = ((__u64)BPF_CORE_READ(sb, s_dev) << 32) | (k->c >> 32);
+			r->key_c = (__u32)k->c;
+		}
 		r->count = v->pending;
 		/* no thread of the process is left to fold into it */
 		v->pending = 0;
