@@ -50,9 +50,11 @@ static void snapshot(struct log_sink *l)
 static void report(struct log_sink *l, int rc)
 {
 	if (rc < 0 && rc != -EMSGSIZE && -rc != l->last_error) {
+		/* no segment open: the one a rotation could not create */
+		const char *seg = ward_log_current_segment(l->log);
 		ward_log(WARD_LOG_ERROR, "log: writing to %s failed: %s; events are counted as "
 					 "dropped and a loss marker will say where, once writing "
-					 "works again", ward_log_current_segment(l->log),
+					 "works again", seg && seg[0] ? seg : "a new segment",
 			 strerror(-rc));
 		l->last_error = -rc;
 	} else if (rc == 0 && l->last_error) {

@@ -200,15 +200,27 @@ def test_full_disk_is_survived_and_marked(daemon_factory, small_tmpfs):
         assert sink(full, "log")["dropped"] == full["log_dropped"]
         assert dm.running()
         dm.events().marker()        # still serving the socket
+        # The hammer's ~100k events/s would fill the freed 2 MiB again within
+        # a second, and the stop's drain and final record would meet a full
+        # disk: stop it first, then free the room, then write a little.
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        child = None
         os.unlink(filler)           # room again
+        work = os.path.join(dm.dir, "markers")
+        for i in range(300):
+            p = os.path.join(work, "after%d" % i)
+            os.close(os.open(p, os.O_WRONLY | os.O_CREAT, 0o644))
+            os.unlink(p)
 
         def log_writing():
             s = stats_records(dm.status_json())
             return s and s[0]["log_written"] > full["log_written"] + 100 and s[0]
         wait_until(log_writing, 20, "log_written to grow again", dump=dm.dump)
     finally:
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
+        if child:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
     dm.stop()
     r, recs = cat(log_dir)
     assert r.returncode == 0, r.stderr
