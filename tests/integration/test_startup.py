@@ -131,68 +131,48 @@ def test_startup_record_names_kernel_and_route():
         assert all(h["status"] == "attached" for h in path_hooks), path_hooks
 
 
-def run_route(route, *more):
-    """ward watch --json --route ROUTE while a file is renamed and deleted."""
-    import json
-    import tempfile
-    import time
-    p = subprocess.Popen([WARD, "watch", "--json", "--type", "FILE", "--route", route,
-                          "--stats-interval", "0"], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    err = b""
-    try:
-        os.set_blocking(p.stderr.fileno(), False)
-        deadline = time.monotonic() + 60
-        while b"ward: ready" not in err and time.monotonic() < deadline and p.poll() is None:
-            err += p.stderr.read() or b""
-            time.sleep(0.05)
-        assert b"ward: ready" in err, err
-        with tempfile.TemporaryDirectory(dir="/tmp") as d:
-            open(os.path.join(d, "a"), "w").close()
-            os.rename(os.path.join(d, "a"), os.path.join(d, "b"))
-            os.unlink(os.path.join(d, "b"))
-            real = os.path.realpath(d)
-    finally:
-        p.send_signal(2)
-        out, rest = p.communicate(timeout=30)
-    recs = [json.loads(line) for line in out.splitlines()]
-    return recs, (err + rest).decode(), real
+def rename_and_delete(w, d):
+    """A move and a delete in d, waited for in w's output."""
+    a, b = os.path.join(d, "a"), os.path.join(d, "b")
+    open(a, "w").close()
+    os.rename(a, b)
+    os.unlink(b)
+    moved = ev("FILE_MOVE", pid=os.getpid(), path=a, new_path=b)
+    deleted = ev("FILE_DELETE", pid=os.getpid(), path=b)
+    w.wait_for(moved)
+    w.wait_for(deleted)
+    assert len([r for r in w.records if moved(r)]) == 1
+    assert len([r for r in w.records if deleted(r)]) == 1
 
 
-def test_route_tracepoint_is_asked_for():
+def test_route_tracepoint_is_asked_for(ward_factory, tmpd):
     """--route tracepoint: no path hook, the reason says so, and the paths are
     the same canonical ones (resolved in user space)."""
-    require_root()
-    recs, err, d = run_route("tracepoint")
-    start, final = recs[0], recs[-1]
+    w = ward_factory("--type", "FILE", "--route", "tracepoint", "--stats-interval", "0")
+    rename_and_delete(w, tmpd)
+    w.stop()
+    start = w.records[0]
     assert start["path_route"] == "tracepoint" and start["routes"]["FILE"] == "tracepoint"
     assert start["path_route_reason"] == "the tracepoint route was asked for"
     assert [h for h in start["hooks"] if h["kind"] in ("fentry", "lsm")] == []
-    moves = [r for r in recs if r.get("access_type") == "FILE_MOVE"
-             and r["file"]["path"] == d + "/a"]
-    assert len(moves) == 1 and moves[0]["file"]["new_path"] == d + "/b", moves
-    deletes = [r for r in recs if r.get("access_type") == "FILE_DELETE"
-               and r["file"]["path"] == d + "/b"]
-    assert len(deletes) == 1, recs
-    assert final.get("final") is True and final["hook_paths"] == 0, final
+    assert w.final["hook_paths"] == 0, w.final
 
 
-def test_route_refused_keeps_tracepoint_route():
+def test_route_refused_keeps_tracepoint_route(ward_factory, tmpd):
     """A route the kernel refuses (fentry under lockdown, BPF-LSM not active)
     is a warning, not a failure: the tracepoint route gives the events."""
-    require_root()
     lsm = open("/sys/kernel/security/lsm").read() if os.path.exists(
         "/sys/kernel/security/lsm") else ""
     if "bpf" in lsm.split(","):
         pytest.skip("BPF-LSM is active here: the lsm route is not refused")
-    recs, err, d = run_route("lsm")
-    start = recs[0]
+    w = ward_factory("--type", "FILE", "--route", "lsm", "--stats-interval", "0")
+    rename_and_delete(w, tmpd)
+    w.stop()
+    start = w.records[0]
     assert start["path_route"] == "tracepoint", start
     assert start["path_route_reason"] == ("BPF-LSM is not active "
                                           "(/sys/kernel/security/lsm has no bpf)")
-    assert "route lsm asked for but not available" in err, err
-    assert any(r.get("access_type") == "FILE_DELETE" and r["file"]["path"] == d + "/b"
-               for r in recs)
+    assert "route lsm asked for but not available" in w.stderr_text()
 
 
 def test_second_signal_abandons_a_stuck_reader():
