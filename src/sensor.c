@@ -247,6 +247,18 @@ static struct ward_hook_report *hook_add(struct ward_sensor *s, const char *name
 	return h;
 }
 
+/* --strict: the first hook from `from` on that is not attached, said once. */
+static bool strict_refuses(const struct ward_sensor *s, size_t from)
+{
+	for (size_t i = from; i < s->nhooks; i++)
+		if (s->hooks[i].status != WARD_HOOK_ATTACHED) {
+			ward_log(WARD_LOG_ERROR, "--strict: %s (%s) %s", s->hooks[i].name,
+				 s->hooks[i].prog, s->hooks[i].reason);
+			return true;
+		}
+	return false;
+}
+
 static bool tracepoint_exists(const struct btf *vmlinux, const char *tp)
 {
 	char name[160], tpbuf[128];
@@ -572,14 +584,9 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 		goto fail;
 	}
 	fill_tail_calls(s);
-	if (o->strict) {
-		for (size_t i = 0; i < s->nhooks; i++)
-			if (s->hooks[i].status != WARD_HOOK_ATTACHED) {
-				ward_log(WARD_LOG_ERROR, "--strict: %s (%s) %s", s->hooks[i].name,
-					 s->hooks[i].prog, s->hooks[i].reason);
-				*err = WARD_OPEN_STRICT;
-				goto fail;
-			}
+	if (o->strict && strict_refuses(s, 0)) {
+		*err = WARD_OPEN_STRICT;
+		goto fail;
 	}
 
 	s->ncpus = libbpf_num_possible_cpus();
@@ -596,18 +603,17 @@ struct ward_sensor *ward_sensor_open(const struct ward_sensor_opts *o, enum ward
 		goto fail;
 	}
 	attach_crypto(s);
+	size_t first_path_hook = s->nhooks;
 	s->path_hooks = ward_path_hooks_open(s->skel.obj, vmlinux, o->route, getpid(),
 					     !s->skel.compat, &s->kernel.path_route,
 					     s->kernel.path_route_reason,
 					     sizeof(s->kernel.path_route_reason), s->hooks,
 					     &s->nhooks, MAX_HOOKS);
-	for (size_t i = 0; o->strict && i < s->nhooks; i++)
-		if (s->hooks[i].status == WARD_HOOK_FAILED) {
-			ward_log(WARD_LOG_ERROR, "--strict: %s (%s) %s", s->hooks[i].name,
-				 s->hooks[i].prog, s->hooks[i].reason);
-			*err = WARD_OPEN_STRICT;
-			goto fail;
-		}
+	/* a route the kernel refuses lists no hook; one that loads must attach whole */
+	if (o->strict && strict_refuses(s, first_path_hook)) {
+		*err = WARD_OPEN_STRICT;
+		goto fail;
+	}
 	if (s->nlinks == 0) {
 		ward_log(WARD_LOG_ERROR, "no hook could be attached");
 		*err = WARD_OPEN_KERNEL;
