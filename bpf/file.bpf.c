@@ -394,7 +394,8 @@ static __noinline int emit_path_ev(struct pt_regs *regs, struct path_ev *ev)
 	r->syscall_nr = syscall_nr(regs);
 
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 *noted = bpf_map_lookup_elem(&ward_path_noted, &id);
+	__u32 *noted = ward_path_hooks_active() ? bpf_map_lookup_elem(&ward_path_noted, &id)
+						 : NULL;
 	bool hooked = noted && *noted == r->syscall_nr;
 	if (noted)
 		bpf_map_delete_elem(&ward_path_noted, &id);
@@ -426,7 +427,8 @@ static __noinline int emit_path_ev(struct pt_regs *regs, struct path_ev *ev)
 static __always_inline void note_drop(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	bpf_map_delete_elem(&ward_path_noted, &id);
+	if (ward_path_hooks_active())
+		bpf_map_delete_elem(&ward_path_noted, &id);
 }
 
 static __always_inline int emit_path_event(struct pt_regs *regs, __u16 access, int dfd,

@@ -201,6 +201,23 @@ struct {
 	__type(value, __u32);         /* syscall nr */
 } ward_path_noted SEC(".maps") __weak;
 
+/* Set by the loader once the path hooks are attached: until then (and on
+ * every kernel that refuses them) the exit handlers do not look for marks.
+ * An array read is inlined by the verifier; the LRU lookup is not. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ward_path_hooks_on SEC(".maps") __weak;
+
+static __always_inline bool ward_path_hooks_active(void)
+{
+	__u32 zero = 0;
+	__u32 *on = bpf_map_lookup_elem(&ward_path_hooks_on, &zero);
+	return on && *on;
+}
+
 /* ---- filters ---- */
 
 /* True when records of the current task must not leave the kernel: ward's

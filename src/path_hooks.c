@@ -150,21 +150,21 @@ static struct ward_path_hooks *try_route(struct bpf_object *main, const struct b
 	}
 	h->skel->rodata->ward_cfg.self_tgid = self_tgid;
 
-	bool wanted[NHOOKS] = { false };
+	/* only this route's programs, and of those the ones the kernel has a
+	 * function for */
+	struct bpf_program *prog, *progs[NHOOKS] = { NULL };
 	size_t nwanted = 0;
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, h->skel->obj) {
-		const char *name = bpf_program__name(prog);
-		bool load = false;
-		for (size_t i = 0; i < NHOOKS; i++) {
-			size_t pl = strlen(prog_prefix);
-			if (!strncmp(name, prog_prefix, pl) && !strcmp(name + pl, path_hooks[i].hook) &&
-			    kernel_has_func(vmlinux, func_prefix, path_hooks[i].hook)) {
-				load = wanted[i] = true;
-				nwanted++;
-			}
+	bpf_object__for_each_program(prog, h->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (size_t i = 0; i < NHOOKS; i++) {
+		char pname[64];
+		snprintf(pname, sizeof(pname), "%s%s", prog_prefix, path_hooks[i].hook);
+		prog = bpf_object__find_program_by_name(h->skel->obj, pname);
+		if (prog && kernel_has_func(vmlinux, func_prefix, path_hooks[i].hook)) {
+			bpf_program__set_autoload(prog, true);
+			progs[i] = prog;
+			nwanted++;
 		}
-		bpf_program__set_autoload(prog, load);
 	}
 	if (!nwanted) {
 		snprintf(reason, reason_size, "%s: this kernel has no %spath_* functions "
@@ -187,12 +187,9 @@ static struct ward_path_hooks *try_route(struct bpf_object *main, const struct b
 	size_t first = *nhooks, attached = 0;
 	int attach_err = 0;
 	for (size_t i = 0; i < NHOOKS; i++) {
-		if (!wanted[i])
+		if (!progs[i])
 			continue;
-		char pname[64];
-		snprintf(pname, sizeof(pname), "%s%s", prog_prefix, path_hooks[i].hook);
-		prog = bpf_object__find_program_by_name(h->skel->obj, pname);
-		struct bpf_link *link = prog ? bpf_program__attach(prog) : NULL;
+		struct bpf_link *link = bpf_program__attach(progs[i]);
 		if (!link)
 			attach_err = errno ? errno : ENOENT;
 		else
@@ -202,7 +199,7 @@ static struct ward_path_hooks *try_route(struct bpf_object *main, const struct b
 		struct ward_hook_report *r = &hooks[(*nhooks)++];
 		memset(r, 0, sizeof(*r));
 		snprintf(r->name, sizeof(r->name), "%s%s", func_prefix, path_hooks[i].hook);
-		snprintf(r->prog, sizeof(r->prog), "%s", pname);
+		snprintf(r->prog, sizeof(r->prog), "%s", bpf_program__name(progs[i]));
 		r->covers = path_hooks[i].covers;
 		r->root = true;
 		r->kind = kname;
@@ -219,6 +216,18 @@ static struct ward_path_hooks *try_route(struct bpf_object *main, const struct b
 		return NULL;
 	}
 	return h;
+}
+
+/* Tell main's exit handlers to look for the hooks' marks (ward_path_hooks_on). */
+static int switch_on(struct bpf_object *main)
+{
+	uint32_t zero = 0, v = 1;
+	struct bpf_map *m = bpf_object__find_map_by_name(main, "ward_path_hooks_on");
+	if (!m) {
+		errno = ENOENT;
+		return -1;
+	}
+	return bpf_map__update_elem(m, &zero, sizeof(zero), &v, sizeof(v), BPF_ANY) ? -1 : 0;
 }
 
 static void append_reason(char *reason, size_t size, const char *why)
@@ -245,6 +254,7 @@ struct ward_path_hooks *ward_path_hooks_open(struct bpf_object *main, const stru
 		return NULL;
 	}
 	bool lsm = bpf_lsm_active();
+	size_t first = *nhooks;
 	char why[256];
 	struct ward_path_hooks *h = NULL;
 	libbpf_print_fn_t old = libbpf_set_print(keep_warning);
@@ -266,6 +276,16 @@ struct ward_path_hooks *ward_path_hooks_open(struct bpf_object *main, const stru
 			append_reason(reason, reason_size, why);
 	}
 	libbpf_set_print(old);
+	if (h && switch_on(main)) {
+		/* the exit handlers would not take the notes */
+		snprintf(why, sizeof(why), "%s hooks attached but not switched on: %s", *route,
+			 strerror(errno));
+		append_reason(reason, reason_size, why);
+		*nhooks = first;
+		free_hooks(h);
+		h = NULL;
+		*route = "tracepoint";
+	}
 	if (want != WARD_ROUTE_AUTO && !h)
 		ward_log(WARD_LOG_WARN, "route %s asked for but not available: %s; paths of "
 			 "path-named syscalls take the tracepoint route", ward_route_name(want),
