@@ -14,7 +14,10 @@
  *    Without kprobes or LSM hooks there is no dentry to walk, so ward sends
  *    the canonical directory the string is relative to (dirfd, cwd or the
  *    task's root, all from kernel objects) plus the string; user space joins
- *    and resolves them (see src/path_resolve.c).
+ *    and resolves them (see src/path_resolve.c). Where the kernel allows
+ *    fentry or BPF-LSM, a path hook inside the syscall has already sent the
+ *    exact path in a note (bpf/hooks/path_hooks.bpf.c): the record then says
+ *    WARD_PATH_KERNEL and carries no directory.
  *
  * On x86_64 the argument registers in pt_regs are unchanged at syscall exit
  * (the syscall ABI preserves them), so one exit hook is enough.
